@@ -1,0 +1,213 @@
+package gitrepo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	"github.com/go-git/go-git/v5/plumbing/transport/http"
+)
+
+// Auth holds what a remote needs to accept relman's pushes. A zero Auth
+// uses the remote URL as it is (local paths, file:// and ssh agents).
+type Auth struct {
+	// Username for HTTPS remotes: "x-access-token" on GitHub, "oauth2" on GitLab.
+	Username string
+	Token    string
+}
+
+func (a Auth) method(remoteURL string) transport.AuthMethod {
+	if a.Token == "" || !strings.HasPrefix(remoteURL, "http") {
+		return nil
+	}
+	user := a.Username
+	if user == "" {
+		user = "x-access-token"
+	}
+	return &http.BasicAuth{Username: user, Password: a.Token}
+}
+
+// RemoteURL returns the first URL of a remote, without credentials.
+func (r *Repo) RemoteURL(remote string) (string, error) {
+	rem, err := r.git.Remote(remote)
+	if err != nil {
+		return "", fmt.Errorf("remote %q: %w (set --remote to the name of the remote to push to)", remote, err)
+	}
+	urls := rem.Config().URLs
+	if len(urls) == 0 {
+		return "", fmt.Errorf("remote %q has no URL", remote)
+	}
+	return RedactURL(urls[0]), nil
+}
+
+func (r *Repo) remote(remote string) (*git.Remote, string, error) {
+	rem, err := r.git.Remote(remote)
+	if err != nil {
+		return nil, "", fmt.Errorf("remote %q: %w (set --remote to the name of the remote to push to)", remote, err)
+	}
+	urls := rem.Config().URLs
+	if len(urls) == 0 {
+		return nil, "", fmt.Errorf("remote %q has no URL", remote)
+	}
+	return rem, urls[0], nil
+}
+
+// RemoteTags lists the tags on the remote (like git ls-remote --tags),
+// mapped to the object each names.
+func (r *Repo) RemoteTags(ctx context.Context, remote string, auth Auth) (map[string]plumbing.Hash, error) {
+	rem, u, err := r.remote(remote)
+	if err != nil {
+		return nil, err
+	}
+	refs, err := rem.ListContext(ctx, &git.ListOptions{Auth: auth.method(u), Timeout: 60})
+	if err != nil {
+		return nil, fmt.Errorf("list tags on remote %s: %w", remote, RedactError(err))
+	}
+	tags := map[string]plumbing.Hash{}
+	for _, ref := range refs {
+		if ref.Name().IsTag() && ref.Type() == plumbing.HashReference {
+			tags[strings.TrimPrefix(ref.Name().String(), "refs/tags/")] = ref.Hash()
+		}
+	}
+	return tags, nil
+}
+
+// FetchTags brings the remote's tags (and the commits they name) into the
+// repository. Local tags of the same name are replaced by the remote's.
+func (r *Repo) FetchTags(ctx context.Context, remote string, auth Auth) error {
+	_, u, err := r.remote(remote)
+	if err != nil {
+		return err
+	}
+	err = r.git.FetchContext(ctx, &git.FetchOptions{
+		RemoteName: remote,
+		RefSpecs:   []config.RefSpec{"+refs/tags/*:refs/tags/*"},
+		Tags:       git.NoTags,
+		Auth:       auth.method(u),
+	})
+	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
+		return fmt.Errorf("fetch tags from %s: %w", remote, RedactError(err))
+	}
+	return nil
+}
+
+// TagOptions describes an annotated tag.
+type TagOptions struct {
+	Name    string
+	Target  plumbing.Hash
+	Message string
+	Tagger  object.Signature
+}
+
+// CreateTag writes an annotated tag locally.
+func (r *Repo) CreateTag(o TagOptions) error {
+	tagger := o.Tagger
+	if tagger.When.IsZero() {
+		tagger.When = time.Now()
+	}
+	msg := o.Message
+	if !strings.HasSuffix(msg, "\n") {
+		msg += "\n"
+	}
+	_, err := r.git.CreateTag(o.Name, o.Target, &git.CreateTagOptions{Tagger: &tagger, Message: msg})
+	if err != nil {
+		return fmt.Errorf("create tag %s: %w", o.Name, err)
+	}
+	return nil
+}
+
+// DeleteLocalTag removes a tag from the local repository only.
+func (r *Repo) DeleteLocalTag(name string) error {
+	if err := r.git.Storer.RemoveReference(plumbing.NewTagReferenceName(name)); err != nil {
+		return fmt.Errorf("delete local tag %s: %w", name, err)
+	}
+	return nil
+}
+
+// ErrRejected is wrapped by Push when the remote refused an update.
+var ErrRejected = errors.New("the remote rejected the push")
+
+// PushRefs pushes refspecs (never forced), atomically when asked.
+func (r *Repo) PushRefs(ctx context.Context, remote string, auth Auth, atomic bool, specs ...string) error {
+	_, u, err := r.remote(remote)
+	if err != nil {
+		return err
+	}
+	rs := make([]config.RefSpec, len(specs))
+	for i, s := range specs {
+		rs[i] = config.RefSpec(s)
+		if err := rs[i].Validate(); err != nil || rs[i].IsForceUpdate() {
+			return fmt.Errorf("push %q: not a plain refspec", s)
+		}
+	}
+	err = r.git.PushContext(ctx, &git.PushOptions{
+		RemoteName: remote,
+		RefSpecs:   rs,
+		Auth:       auth.method(u),
+		Atomic:     atomic,
+	})
+	switch {
+	case err == nil, errors.Is(err, git.NoErrAlreadyUpToDate):
+		return nil
+	case errors.Is(err, git.ErrForceNeeded), isRejection(err):
+		return fmt.Errorf("push %s to %s: %w: %w", strings.Join(specs, " "), remote, ErrRejected, RedactError(err))
+	default:
+		return fmt.Errorf("push %s to %s: %w", strings.Join(specs, " "), remote, RedactError(err))
+	}
+}
+
+func isRejection(err error) bool {
+	s := err.Error()
+	for _, w := range []string{"non-fast-forward", "already exists", "rejected", "stale info", "failed to update ref"} {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+var urlUserinfo = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]*@`)
+
+// RedactURL removes credentials from a URL.
+func RedactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return urlUserinfo.ReplaceAllString(s, "$1")
+	}
+	u.User = nil
+	return u.String()
+}
+
+// RedactError rewrites an error's text so that no URL in it carries
+// credentials. The original error stays reachable through errors.Is/As
+// only for sentinel checks, never for printing.
+func RedactError(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	clean := urlUserinfo.ReplaceAllString(msg, "$1")
+	if clean == msg {
+		return err
+	}
+	return &redacted{msg: clean, err: err}
+}
+
+type redacted struct {
+	msg string
+	err error
+}
+
+func (e *redacted) Error() string { return e.msg }
+
+// Is lets errors.Is match the original error's sentinels.
+func (e *redacted) Is(target error) bool { return errors.Is(e.err, target) }

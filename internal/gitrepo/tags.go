@@ -1,0 +1,89 @@
+package gitrepo
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/storer"
+)
+
+// Tag is a tag reference: its name and the object it points at (a tag
+// object for annotated tags, else the commit).
+type Tag struct {
+	Name string
+	Ref  plumbing.Hash
+}
+
+// Tags lists every tag in the repository, without reading any object.
+func (r *Repo) Tags() ([]Tag, error) {
+	iter, err := r.git.Storer.IterReferences()
+	if err != nil {
+		return nil, fmt.Errorf("list tags: %w", err)
+	}
+	defer iter.Close()
+	var tags []Tag
+	err = iter.ForEach(func(ref *plumbing.Reference) error {
+		if ref.Type() != plumbing.HashReference || !ref.Name().IsTag() {
+			return nil
+		}
+		tags = append(tags, Tag{Name: strings.TrimPrefix(ref.Name().String(), "refs/tags/"), Ref: ref.Hash()})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list tags: %w", err)
+	}
+	return tags, nil
+}
+
+// Tag looks up one tag by name; ok is false when there is none.
+func (r *Repo) Tag(name string) (Tag, bool, error) {
+	ref, err := r.git.Storer.Reference(plumbing.NewTagReferenceName(name))
+	if err == plumbing.ErrReferenceNotFound {
+		return Tag{}, false, nil
+	}
+	if err != nil {
+		return Tag{}, false, fmt.Errorf("read tag %s: %w", name, err)
+	}
+	return Tag{Name: name, Ref: ref.Hash()}, true, nil
+}
+
+// PeeledTag is a tag resolved to the commit it names.
+type PeeledTag struct {
+	Tag
+	Commit    plumbing.Hash
+	Annotated bool
+	Message   string // the annotated tag's message
+}
+
+// Peel follows a tag to its commit (through nested tag objects).
+func (r *Repo) Peel(t Tag) (PeeledTag, error) {
+	p := PeeledTag{Tag: t}
+	h := t.Ref
+	for range 10 {
+		obj, err := r.git.Storer.EncodedObject(plumbing.AnyObject, h)
+		if err != nil {
+			return p, fmt.Errorf("read tag %s: object %s: %w", t.Name, h, err)
+		}
+		switch obj.Type() {
+		case plumbing.CommitObject:
+			p.Commit = h
+			return p, nil
+		case plumbing.TagObject:
+			to, err := object.DecodeTag(r.git.Storer, obj)
+			if err != nil {
+				return p, fmt.Errorf("read tag %s: %w", t.Name, err)
+			}
+			if !p.Annotated {
+				p.Annotated, p.Message = true, to.Message
+			}
+			h = to.Target
+		default:
+			return p, fmt.Errorf("tag %s points at a %s, not a commit", t.Name, obj.Type())
+		}
+	}
+	return p, fmt.Errorf("tag %s: too many nested tag objects", t.Name)
+}
+
+var _ storer.ReferenceIter = (storer.ReferenceIter)(nil)
