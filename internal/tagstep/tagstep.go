@@ -1,0 +1,483 @@
+// Package tagstep is relman's tag step: find the latest release of the
+// branch's line, collect the changes merged since, read their impact,
+// compute the next version, create the annotated tag and push it.
+package tagstep
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/Masterminds/semver/v3"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/relman-dev/relman/internal/forge"
+	"github.com/relman-dev/relman/internal/gitrepo"
+	"github.com/relman-dev/relman/internal/impact"
+	"github.com/relman-dev/relman/internal/version"
+)
+
+// Source says where impacts come from.
+type Source int
+
+// Impact sources.
+const (
+	FromLabels  Source = iota // merge request labels through the forge API
+	FromCommits               // commit messages
+)
+
+// Lister lists merged merge requests; forge clients implement it.
+type Lister interface {
+	MergedSince(ctx context.Context, q forge.Query) ([]forge.MergeRequest, error)
+}
+
+// BuildSystem decides what the release tag points at. The simple build
+// system tags the pipeline commit; Maven and Python write a version commit.
+type BuildSystem interface {
+	// ReleaseCommit returns the commit to tag for version v built from
+	// source: source itself, or a new commit whose parent is source.
+	// With dryRun it must write nothing.
+	ReleaseCommit(ctx context.Context, repo *gitrepo.Repo, source plumbing.Hash, v *semver.Version, dryRun bool) (plumbing.Hash, error)
+	// SameRelease reports whether an existing tagged commit is this
+	// release of source (for idempotent re-runs).
+	SameRelease(repo *gitrepo.Repo, tagged, source plumbing.Hash) (bool, error)
+}
+
+// Simple is the build system that tags the pipeline commit itself.
+type Simple struct{}
+
+// ReleaseCommit returns source.
+func (Simple) ReleaseCommit(_ context.Context, _ *gitrepo.Repo, source plumbing.Hash, _ *semver.Version, _ bool) (plumbing.Hash, error) {
+	return source, nil
+}
+
+// SameRelease is true when the tag names source.
+func (Simple) SameRelease(_ *gitrepo.Repo, tagged, source plumbing.Hash) (bool, error) {
+	return tagged == source, nil
+}
+
+// Logger receives progress and notices.
+type Logger interface {
+	Infof(format string, args ...any)
+	Noticef(format string, args ...any)
+	Warningf(format string, args ...any)
+}
+
+// Options configure one run of the tag step.
+type Options struct {
+	Repo          *gitrepo.Repo
+	Commit        plumbing.Hash // the pipeline commit
+	Branch        string
+	DefaultBranch string
+	BranchPrefix  string // "release/"
+	TagPrefix     string
+	Remote        string
+	Auth          gitrepo.Auth
+	Source        Source
+	Forge         Lister // required for FromLabels
+	Labels        impact.Labels
+	Stable        bool
+	DryRun        bool
+	BuildSystem   BuildSystem
+	Tagger        func() object.Signature
+	Links         Links
+	Log           Logger
+}
+
+// Change is one change released: a merge request or, from commits, a commit.
+type Change struct {
+	Kind     string   `json:"kind"` // "merge-request" or "commit"
+	Number   int      `json:"number,omitempty"`
+	Title    string   `json:"title"`
+	URL      string   `json:"url,omitempty"`
+	Author   string   `json:"author,omitempty"`
+	Commit   string   `json:"commit"`
+	Impact   string   `json:"impact"`
+	Labels   []string `json:"labels,omitempty"`
+	impact   version.Impact
+	conflict bool
+}
+
+// Result is what the step did (or, in a dry run, would do).
+type Result struct {
+	Released         bool
+	Existing         bool // the tag already existed on this content: nothing was written
+	DryRun           bool
+	Version          *semver.Version
+	Tag              string
+	Previous         *semver.Version
+	PreviousTag      string
+	Impact           version.Impact
+	Line             version.Line
+	Branch           string
+	Commit           plumbing.Hash // what the tag points at
+	Source           plumbing.Hash // the pipeline commit
+	Changes          []Change
+	Unattributed     []Change // commits on the branch that belong to no merge request
+	Reason           string
+	Notes            string
+	NotReleaseBranch bool
+}
+
+// Sentinel errors callers can test with errors.Is.
+var (
+	ErrUnlabeled   = errors.New("merge requests without an impact label")
+	ErrTagConflict = errors.New("the tag already exists on other content")
+	ErrRace        = errors.New("another pipeline released concurrently")
+)
+
+// Run performs the tag step.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	if o.BuildSystem == nil {
+		o.BuildSystem = Simple{}
+	}
+	if shallow, err := o.Repo.Shallow(); err != nil {
+		return nil, err
+	} else if shallow {
+		return nil, fmt.Errorf("%w: relman needs the full history and every tag to find the latest release; "+
+			"set fetch-depth: 0 in actions/checkout (GitHub) or the variable GIT_DEPTH: 0 (GitLab), "+
+			"or run git fetch --unshallow --tags", gitrepo.ErrShallow)
+	}
+	line, err := version.LineFromBranch(o.Branch, o.DefaultBranch, o.BranchPrefix)
+	if errors.Is(err, version.ErrNotReleaseBranch) {
+		o.Log.Noticef("%s: nothing to release", err)
+		return &Result{Branch: o.Branch, Source: o.Commit, NotReleaseBranch: true,
+			Reason: fmt.Sprintf("%s is not a release branch", o.Branch)}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+
+	const attempts = 3
+	for attempt := 1; ; attempt++ {
+		res, err := once(ctx, o, line)
+		if !errors.Is(err, errRetry) {
+			return res, err
+		}
+		if attempt == attempts {
+			return nil, fmt.Errorf("%w: the remote's release tags changed %d times while this job ran; re-run the job", ErrRace, attempts)
+		}
+		o.Log.Infof("the remote has release tags this clone did not: fetched them, computing again")
+	}
+}
+
+// errRetry asks Run to compute again after fetching the remote's tags.
+var errRetry = errors.New("retry")
+
+func once(ctx context.Context, o Options, line version.Line) (*Result, error) {
+	res := &Result{Line: line, Branch: o.Branch, Source: o.Commit, DryRun: o.DryRun}
+	tags, err := o.Repo.Tags()
+	if err != nil {
+		return nil, err
+	}
+	rel := releases(tags, o.TagPrefix)
+	latest, ok := rel.latestIn(line)
+	var latestCommit plumbing.Hash
+	if ok {
+		p, err := o.Repo.Peel(latest.tag)
+		if err != nil {
+			return nil, err
+		}
+		latestCommit = p.Commit
+		res.Previous, res.PreviousTag = latest.v, latest.tag.Name
+		// Re-run of the job that made the latest release: report it.
+		same, err := o.BuildSystem.SameRelease(o.Repo, latestCommit, o.Commit)
+		if err != nil {
+			return nil, err
+		}
+		if same {
+			return existing(o, res, latest.tag.Name, latestCommit)
+		}
+	}
+
+	var exclude []plumbing.Hash
+	if ok {
+		exclude = append(exclude, latestCommit)
+	}
+	rg, err := o.Repo.Walk(ctx, o.Commit, exclude...)
+	if err != nil {
+		if errors.Is(err, gitrepo.ErrShallow) {
+			return nil, fmt.Errorf("%w; set fetch-depth: 0 in actions/checkout (GitHub) or GIT_DEPTH: 0 (GitLab)", err)
+		}
+		return nil, fmt.Errorf("collect commits since %s: %w", orNone(res.PreviousTag), err)
+	}
+	o.Log.Infof("release line %s: latest release %s, %d commits since", lineName(line, o.DefaultBranch, o.BranchPrefix), orNone(res.PreviousTag), len(rg.Commits))
+
+	switch o.Source {
+	case FromCommits:
+		res.Changes, res.Impact = fromCommits(rg)
+	default:
+		since := time.Time{}
+		if ok {
+			since, err = cutoff(o.Repo, latestCommit)
+			if err != nil {
+				return nil, err
+			}
+		}
+		res.Changes, res.Unattributed, res.Impact, err = fromMergeRequests(ctx, o, rg, since, orNone(res.PreviousTag))
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	newest := rel.newestOfKind(line)
+	next, err := version.Next(version.Input{
+		Line: line, Latest: res.Previous, Impact: res.Impact, Stable: o.Stable, NewestOfKind: newest,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range next.Warnings {
+		o.Log.Warningf("%s", w)
+	}
+	res.Reason = next.Reason
+	if !next.Released {
+		o.Log.Infof("nothing to release: %s", next.Reason)
+		return res, nil
+	}
+	res.Released, res.Version = true, next.Next
+	res.Tag = version.TagName(next.Next, o.TagPrefix)
+	if res.Previous == nil {
+		res.Previous = next.Base
+	}
+
+	// Before writing anything, make sure no other pipeline released first.
+	if err := checkRemote(ctx, o, tags); err != nil {
+		return nil, err
+	}
+
+	target, err := o.BuildSystem.ReleaseCommit(ctx, o.Repo, o.Commit, next.Next, o.DryRun)
+	if err != nil {
+		return nil, err
+	}
+	res.Commit = target
+	res.Notes = Notes(res, o.Links)
+
+	if t, exists, err := o.Repo.Tag(res.Tag); err != nil {
+		return nil, err
+	} else if exists {
+		p, err := o.Repo.Peel(t)
+		if err != nil {
+			return nil, err
+		}
+		same, err := o.BuildSystem.SameRelease(o.Repo, p.Commit, o.Commit)
+		if err != nil {
+			return nil, err
+		}
+		if !same {
+			return nil, fmt.Errorf("%w: tag %s exists on commit %s, but this release is %s; "+
+				"if the tag is a mistake, delete it, else check why %s is not in this line's history",
+				ErrTagConflict, res.Tag, short(p.Commit), short(o.Commit), res.Tag)
+		}
+		res.Released, res.Version, res.Tag = false, nil, ""
+		return existing(o, res, t.Name, p.Commit)
+	}
+
+	if o.DryRun {
+		o.Log.Infof("dry run: would create tag %s on %s and push it to %s", res.Tag, short(target), o.Remote)
+		return res, nil
+	}
+	if err := o.Repo.CreateTag(gitrepo.TagOptions{Name: res.Tag, Target: target, Message: res.Notes, Tagger: o.Tagger()}); err != nil {
+		return nil, err
+	}
+	if err := o.Repo.PushRefs(ctx, o.Remote, o.Auth, false, "refs/tags/"+res.Tag+":refs/tags/"+res.Tag); err != nil {
+		// Nothing may stay half-done: the tag exists only with its push.
+		if derr := o.Repo.DeleteLocalTag(res.Tag); derr != nil {
+			o.Log.Warningf("%v", derr)
+		}
+		if errors.Is(err, gitrepo.ErrRejected) {
+			if ferr := o.Repo.FetchTags(ctx, o.Remote, o.Auth); ferr != nil {
+				return nil, fmt.Errorf("%w; then %w", err, ferr)
+			}
+			return nil, errRetry
+		}
+		return nil, err
+	}
+	o.Log.Infof("created tag %s on %s and pushed it to %s", res.Tag, short(target), o.Remote)
+	return res, nil
+}
+
+// existing reports that the pipeline commit is already released: a re-run
+// (or a pipeline that lost the race to another one) changes nothing.
+func existing(o Options, res *Result, tag string, commit plumbing.Hash) (*Result, error) {
+	res.Existing, res.Commit = true, commit
+	res.Reason = fmt.Sprintf("%s already points at this release: nothing to do", tag)
+	o.Log.Infof("%s", res.Reason)
+	return res, nil
+}
+
+func impactBetween(a, b *semver.Version) version.Impact {
+	switch {
+	case a == nil || b == nil:
+		return version.None
+	case b.Major() != a.Major():
+		return version.Major
+	case b.Minor() != a.Minor():
+		return version.Minor
+	case b.Patch() != a.Patch():
+		return version.Patch
+	}
+	return version.None
+}
+
+// checkRemote compares the remote's release tags with the local ones; when
+// the remote has tags this clone lacks (or names differently), it fetches
+// them and asks for a new computation.
+func checkRemote(ctx context.Context, o Options, local []gitrepo.Tag) error {
+	if o.Remote == "" {
+		return nil
+	}
+	remote, err := o.Repo.RemoteTags(ctx, o.Remote, o.Auth)
+	if err != nil {
+		return err
+	}
+	have := map[string]plumbing.Hash{}
+	for _, t := range local {
+		have[t.Name] = t.Ref
+	}
+	for name, h := range remote {
+		if _, ok := version.ParseTag(name, o.TagPrefix); !ok {
+			continue
+		}
+		if have[name] != h {
+			if o.DryRun {
+				o.Log.Warningf("the remote has release tag %s that this clone does not: fetch the tags (the dry run does not)", name)
+				return nil
+			}
+			if err := o.Repo.FetchTags(ctx, o.Remote, o.Auth); err != nil {
+				return err
+			}
+			return errRetry
+		}
+	}
+	return nil
+}
+
+// cutoff is the date before which no merge request of the range can have
+// been merged: the release commit's date, or for a version commit made off
+// the branch, its parents' dates; less a margin for clock skew.
+func cutoff(r *gitrepo.Repo, h plumbing.Hash) (time.Time, error) {
+	c, err := r.Commit(h)
+	if err != nil {
+		return time.Time{}, err
+	}
+	t := c.Committer.When
+	for _, p := range c.ParentHashes {
+		pc, err := r.Commit(p)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if pc.Committer.When.Before(t) {
+			t = pc.Committer.When
+		}
+	}
+	return t.Add(-time.Hour), nil
+}
+
+func fromCommits(rg *gitrepo.Range) ([]Change, version.Impact) {
+	var changes []Change
+	highest := version.None
+	for _, c := range rg.Commits {
+		imp := impact.FromCommitMessage(c.Message)
+		title, _, _ := strings.Cut(c.Message, "\n")
+		changes = append(changes, Change{
+			Kind: "commit", Title: strings.TrimSpace(title), Author: c.Author.Name, Commit: c.Hash.String(),
+			Impact: imp.String(), impact: imp,
+		})
+		highest = max(highest, imp)
+	}
+	return changes, highest
+}
+
+func fromMergeRequests(ctx context.Context, o Options, rg *gitrepo.Range, since time.Time, previous string) (changes, unattributed []Change, highest version.Impact, err error) {
+	if o.Forge == nil {
+		return nil, nil, 0, errors.New("impact from labels needs a forge: set --token (or RELMAN_TOKEN) and --forge, or use --impact-from commits")
+	}
+	inRange := make(map[string]bool, len(rg.Commits))
+	for _, c := range rg.Commits {
+		inRange[c.Hash.String()] = true
+	}
+	if len(inRange) == 0 {
+		return nil, nil, version.None, nil
+	}
+	mrs, err := o.Forge.MergedSince(ctx, forge.Query{TargetBranch: o.Branch, Since: since})
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("list merge requests merged into %s: %w", o.Branch, err)
+	}
+	landed := map[string]bool{}
+	var unlabeled []Change
+	seen := map[int]bool{}
+	for _, mr := range mrs {
+		lc := mr.LandedCommit()
+		if !inRange[lc] || seen[mr.Number] {
+			continue
+		}
+		seen[mr.Number] = true
+		landed[lc] = true
+		imp, conflict := o.Labels.FromLabels(mr.Labels)
+		ch := Change{Kind: "merge-request", Number: mr.Number, Title: mr.Title, URL: mr.URL, Author: mr.Author,
+			Commit: lc, Impact: imp.String(), Labels: mr.Labels, impact: imp, conflict: conflict}
+		if imp == version.None {
+			unlabeled = append(unlabeled, ch)
+			continue
+		}
+		if conflict {
+			o.Log.Warningf("!%d %q has more than one impact label: using the highest, %s", mr.Number, mr.Title, imp)
+		}
+		changes = append(changes, ch)
+		highest = max(highest, imp)
+	}
+	if len(unlabeled) > 0 {
+		var b strings.Builder
+		for _, ch := range unlabeled {
+			fmt.Fprintf(&b, "\n  - #%d %s %s", ch.Number, ch.Title, ch.URL)
+		}
+		return nil, nil, 0, fmt.Errorf("%w: %d merged since %s have no impact label (%s, %s or %s):%s\n"+
+			"add the label to each, then re-run this job; nothing was tagged",
+			ErrUnlabeled, len(unlabeled), previous, o.Labels.Major, o.Labels.Minor, o.Labels.Patch, b.String())
+	}
+	for _, c := range rg.FirstParent {
+		if landed[c.Hash.String()] {
+			continue
+		}
+		title, _, _ := strings.Cut(c.Message, "\n")
+		unattributed = append(unattributed, Change{Kind: "commit", Title: strings.TrimSpace(title), Author: c.Author.Name,
+			Commit: c.Hash.String(), Impact: version.None.String()})
+	}
+	if len(unattributed) > 0 {
+		o.Log.Noticef("%d commits since the latest release belong to no merge request and carry no impact: %s",
+			len(unattributed), listCommits(unattributed, 5))
+	}
+	return changes, unattributed, highest, nil
+}
+
+func listCommits(cs []Change, limit int) string {
+	var parts []string
+	for i, c := range cs {
+		if i == limit {
+			parts = append(parts, fmt.Sprintf("and %d more", len(cs)-limit))
+			break
+		}
+		parts = append(parts, short(plumbing.NewHash(c.Commit))+" "+c.Title)
+	}
+	return strings.Join(parts, "; ")
+}
+
+func short(h plumbing.Hash) string { return h.String()[:12] }
+
+func orNone(s string) string {
+	if s == "" {
+		return "none (starting from 0.0.0)"
+	}
+	return s
+}
+
+func lineName(l version.Line, def, prefix string) string {
+	if l.Kind == version.MainLine {
+		return def + " (all versions)"
+	}
+	return prefix + l.String()
+}
