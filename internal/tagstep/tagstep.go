@@ -234,12 +234,23 @@ func once(ctx context.Context, o Options, line version.Line) (*Result, error) {
 		o.Log.Warningf("%s", w)
 	}
 	res.Reason = next.Reason
+	if !next.Released && len(rg.Commits) > 0 {
+		what := "a Conventional Commits type (feat, fix, perf, or ! for breaking) or an Impact: trailer"
+		if o.Source == FromLabels {
+			what = "a merge request with an impact label"
+		}
+		res.Reason = fmt.Sprintf("%d commits since %s, none of them %s", len(rg.Commits), orNone(res.PreviousTag), what)
+	}
 	if !next.Released {
 		o.Log.Infof("nothing to release: %s", next.Reason)
 		return res, nil
 	}
 	res.Released, res.Version = true, next.Next
-	res.Tag = version.TagName(next.Next, o.TagPrefix)
+	prefix := o.TagPrefix
+	if prefix == "" && strings.HasPrefix(res.PreviousTag, "v") {
+		prefix = "v" // follow the style of the latest release's tag
+	}
+	res.Tag = version.TagName(next.Next, prefix)
 	if res.Previous == nil {
 		res.Previous = next.Base
 	}
@@ -331,6 +342,10 @@ func checkRemote(ctx context.Context, o Options, local []gitrepo.Tag) error {
 		return nil
 	}
 	remote, err := o.Repo.RemoteTags(ctx, o.Remote, o.Auth)
+	if err != nil && o.DryRun {
+		o.Log.Warningf("dry run: could not compare with the remote's tags: %v", err)
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -172,8 +172,8 @@ func TestHighestImpactWins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := released(t, res); got != "1.3.0" {
-		t.Fatalf("released %q, want 1.3.0 (the highest impact, minor)", got)
+	if got := released(t, res); got != "v1.3.0" {
+		t.Fatalf("released %q, want v1.3.0 (the highest impact, minor, in the style of v1.2.3)", got)
 	}
 	if res.PreviousTag != "v1.2.3" || res.Impact != version.Minor {
 		t.Errorf("previous %q impact %v", res.PreviousTag, res.Impact)
@@ -345,8 +345,8 @@ func TestTagKinds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := released(t, res); got != "1.4.1" || res.PreviousTag != "v1.4.0" {
-		t.Errorf("released %q after %q, want 1.4.1 after v1.4.0", got, res.PreviousTag)
+	if got := released(t, res); got != "v1.4.1" || res.PreviousTag != "v1.4.0" {
+		t.Errorf("released %q after %q, want v1.4.1 after v1.4.0", got, res.PreviousTag)
 	}
 }
 

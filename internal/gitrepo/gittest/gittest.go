@@ -22,10 +22,20 @@ import (
 // Epoch is the date of the first commit; each later commit is one hour on.
 var Epoch = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
 
+// TB is the part of testing.TB the builders use, so that testscript
+// commands can build repositories too.
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+	TempDir() string
+}
+
+var _ TB = testing.TB(nil)
+
 // Repo is a repository under construction: a non-bare "dev" repository
 // whose refs are pushed to a bare remote with Push.
 type Repo struct {
-	t      testing.TB
+	t      TB
 	Dir    string // the repository
 	Remote string // the bare remote's directory
 	Git    *git.Repository
@@ -35,9 +45,15 @@ type Repo struct {
 
 // New creates a repository with branch main holding one initial commit, and
 // an empty bare remote "origin".
-func New(t testing.TB) *Repo {
+func New(t TB) *Repo {
 	t.Helper()
-	base := t.TempDir()
+	return NewAt(t, t.TempDir())
+}
+
+// NewAt is New in a given directory: the repository is base/dev and the
+// remote base/remote.git.
+func NewAt(t TB, base string) *Repo {
+	t.Helper()
 	dir := filepath.Join(base, "dev")
 	remote := filepath.Join(base, "remote.git")
 	g, err := git.PlainInitWithOptions(dir, &git.PlainInitOptions{
@@ -58,6 +74,63 @@ func New(t testing.TB) *Repo {
 	r := &Repo{t: t, Dir: dir, Remote: remote, Git: g, clock: Epoch, files: map[plumbing.Hash]map[string]string{}}
 	r.Commit("main", "initial commit", map[string]string{"README.md": "hello\n"})
 	return r
+}
+
+// Open reopens a repository made by NewAt in base; the next commit is dated
+// one hour after the newest branch head.
+func Open(t TB, base string) *Repo {
+	t.Helper()
+	dir := filepath.Join(base, "dev")
+	g, err := git.PlainOpen(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Repo{t: t, Dir: dir, Remote: filepath.Join(base, "remote.git"), Git: g, clock: Epoch, files: map[plumbing.Hash]map[string]string{}}
+	iter, err := g.References()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = iter.ForEach(func(ref *plumbing.Reference) error {
+		if ref.Type() != plumbing.HashReference {
+			return nil
+		}
+		if c, err := g.CommitObject(ref.Hash()); err == nil && c.Committer.When.After(r.clock) {
+			r.clock = c.Committer.When
+		}
+		if to, err := g.TagObject(ref.Hash()); err == nil && to.Tagger.When.After(r.clock) {
+			r.clock = to.Tagger.When
+		}
+		return nil
+	})
+	return r
+}
+
+// treeFiles reads a commit's files from the repository (for commits this
+// Repo value did not make).
+func (r *Repo) treeFiles(h plumbing.Hash) map[string]string {
+	r.t.Helper()
+	if f, ok := r.files[h]; ok {
+		return f
+	}
+	c, err := r.Git.CommitObject(h)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	tree, err := c.Tree()
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	files := map[string]string{}
+	err = tree.Files().ForEach(func(f *object.File) error {
+		content, err := f.Contents()
+		files[f.Name] = content
+		return err
+	})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.files[h] = files
+	return files
 }
 
 // Sig is the fixed test identity at the given time.
@@ -98,9 +171,9 @@ func (r *Repo) Checkout(branch string) {
 	}
 }
 
-// Files returns the files of a commit made by this Repo.
+// Files returns the files of a commit.
 func (r *Repo) Files(h plumbing.Hash) map[string]string {
-	return r.files[h]
+	return r.treeFiles(h)
 }
 
 // CommitObject writes a commit with the given parents whose tree is the
@@ -110,7 +183,7 @@ func (r *Repo) CommitObject(msg string, files map[string]string, parents ...plum
 	r.t.Helper()
 	tree := map[string]string{}
 	if len(parents) > 0 {
-		for k, v := range r.files[parents[0]] {
+		for k, v := range r.treeFiles(parents[0]) {
 			tree[k] = v
 		}
 	}
@@ -233,7 +306,7 @@ func (r *Repo) MergeMR(target string, number, n int, title string) MR {
 		tip = r.CommitObject(title+partSuffix(i, n), map[string]string{fileFor(number, i): title}, tip)
 	}
 	merge := r.CommitObject("Merge branch 'mr-"+itoa(number)+"' into '"+target+"'\n\n"+title+"\n\nSee merge request !"+itoa(number),
-		r.files[tip], r.Head(target), tip)
+		r.treeFiles(tip), r.Head(target), tip)
 	r.SetBranch(target, merge)
 	return MR{Number: number, Title: title, Head: tip, Landed: merge}
 }

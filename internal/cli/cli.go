@@ -1,0 +1,160 @@
+// Package cli is relman's command line: it reads settings from flags,
+// action inputs and variables, runs one step, and hands its outputs to the
+// runner it runs under (GitHub Actions, GitLab CI, or a terminal).
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/relman-dev/relman/internal/ci"
+)
+
+// Exit statuses.
+const (
+	ExitOK     = 0 // success, including "nothing to release"
+	ExitFailed = 1 // the step failed; nothing half-done is left behind
+	ExitUsage  = 2 // bad usage or bad configuration
+)
+
+// Env is what the process gives the command line.
+type Env struct {
+	Args   []string // without the program name
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+	// Now is the clock (tag dates); time.Now when nil.
+	Now func() time.Time
+}
+
+// Version is the relman version, set at build time with -ldflags.
+var Version = "dev"
+
+const usageText = `relman: release management for git repositories
+
+Usage:
+  relman tag [settings]       compute the next version from merged changes, tag and push it
+  relman version              print relman's version
+  relman help [command]       show help
+
+Run "relman tag --help" for the settings of a step.
+`
+
+// Main runs relman and returns its exit status.
+func Main(ctx context.Context, env Env) int {
+	if env.Getenv == nil {
+		env.Getenv = func(string) string { return "" }
+	}
+	if env.Now == nil {
+		env.Now = time.Now
+	}
+	if len(env.Args) == 0 {
+		fmt.Fprint(env.Stderr, usageText)
+		return ExitUsage
+	}
+	cmd, args := env.Args[0], env.Args[1:]
+	switch cmd {
+	case "tag":
+		return runStep(ctx, env, "tag", args, tagCommand)
+	case "version", "--version":
+		fmt.Fprintf(env.Stdout, "relman %s\n", Version)
+		return ExitOK
+	case "help", "-h", "--help":
+		if len(args) > 0 {
+			return Main(ctx, Env{Args: []string{args[0], "--help"}, Stdout: env.Stdout, Stderr: env.Stderr, Getenv: env.Getenv, Now: env.Now})
+		}
+		fmt.Fprint(env.Stdout, usageText)
+		return ExitOK
+	}
+	fmt.Fprintf(env.Stderr, "relman: unknown command %q\n\n%s", cmd, usageText)
+	return ExitUsage
+}
+
+// step is one command: it reads its settings and runs, returning the
+// outputs and a Markdown summary.
+type step func(ctx context.Context, c *job) error
+
+// job carries what every step needs; it is built once per run and not
+// shared between steps.
+type job struct {
+	env      Env
+	s        *settings
+	rep      *ci.Reporter
+	kind     ci.Kind
+	args     []string
+	outputs  []ci.Output
+	summary  string
+	synopsis string
+}
+
+func (c *job) output(name, value string) {
+	c.outputs = append(c.outputs, ci.Output{Name: name, Value: value})
+}
+
+// runStep parses the settings common to every step, builds the reporter for
+// the runner, runs the step and reports its outputs or its error.
+func runStep(ctx context.Context, env Env, name string, args []string, define func(*settings) (string, step)) int {
+	s := newSettings(name, env.Getenv, env.Stderr)
+	s.add("repo", ".", "the repository directory")
+	s.add("branch", "", "the branch being released (default: the CI branch, else the checked-out branch)")
+	s.add("default-branch", "", "the default branch (default: from CI, the remote's HEAD, or the forge)")
+	s.add("remote", "origin", "the remote to push to")
+	s.addBool("dry-run", "compute and print what would change, write nothing")
+	s.add("output", "text", "local output format: text or json")
+	synopsis, run := define(s)
+	s.fs.Usage = func() { s.usage(env.Stderr, synopsis) }
+
+	rest, err := s.parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		return ExitOK
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "relman %s: %v\n", name, err)
+		return ExitUsage
+	}
+	kind := ci.Detect(env.Getenv)
+	formatName, err := s.oneOf("output", "text", "json")
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "relman %s: %v\n", name, err)
+		return ExitUsage
+	}
+	format, _ := ci.ParseFormat(formatName)
+	rep, err := ci.New(ci.Options{Kind: kind, Format: format, Getenv: env.Getenv, Stdout: env.Stdout, Stderr: env.Stderr, Dir: s.str("repo")})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "relman %s: %v\n", name, err)
+		return ExitUsage
+	}
+	c := &job{env: env, s: s, rep: rep, kind: kind, args: rest, synopsis: synopsis}
+	if len(rest) > 0 {
+		rep.Errorf("relman %s: unexpected argument %q: settings are flags like --dry-run", name, rest[0])
+		return ExitUsage
+	}
+
+	end := rep.Section("relman_"+strings.ReplaceAll(name, "-", "_"), "relman "+name)
+	err = run(ctx, c)
+	end()
+	if err != nil {
+		rep.Errorf("relman %s: %v", name, err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			return ExitUsage
+		}
+		return ExitFailed
+	}
+	if c.summary != "" {
+		if err := rep.Summary(c.summary); err != nil {
+			rep.Warningf("write the step summary: %v", err)
+		}
+	}
+	if err := rep.SetOutputs(c.outputs); err != nil {
+		rep.Errorf("relman %s: write outputs: %v", name, err)
+		return ExitFailed
+	}
+	return ExitOK
+}

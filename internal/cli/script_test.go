@@ -1,0 +1,306 @@
+package cli_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/relman-dev/relman/internal/cli"
+	"github.com/relman-dev/relman/internal/gitrepo/gittest"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"relman": func() {
+			now := func() time.Time { return time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC) }
+			os.Exit(cli.Main(context.Background(), cli.Env{
+				Args: os.Args[1:], Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Now: now,
+			}))
+		},
+	})
+}
+
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			home := filepath.Join(env.WorkDir, "home")
+			env.Setenv("HOME", home)
+			return os.MkdirAll(home, 0o755)
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"repo":  cmdRepo,
+			"forge": cmdForge,
+		},
+	})
+}
+
+// tsT lets gittest build repositories inside a script's work directory.
+type tsT struct {
+	ts *testscript.TestScript
+	n  int
+}
+
+func (t *tsT) Helper()           {}
+func (t *tsT) Fatal(args ...any) { t.ts.Fatalf("%s", fmt.Sprint(args...)) }
+func (t *tsT) TempDir() string {
+	t.n++
+	d, err := os.MkdirTemp(t.ts.Getenv("WORK"), "tmp")
+	t.ts.Check(err)
+	return d
+}
+
+// mrRecord is a merge request as the fake forges serve it.
+type mrRecord struct {
+	Number       int      `json:"number"`
+	Title        string   `json:"title"`
+	Target       string   `json:"target"`
+	Labels       []string `json:"labels"`
+	MergedAt     string   `json:"merged_at"`
+	MergeCommit  string   `json:"merge_commit"`
+	SquashCommit string   `json:"squash_commit"`
+	HeadCommit   string   `json:"head_commit"`
+}
+
+func unescape(s string) string { return strings.ReplaceAll(s, `\n`, "\n") }
+
+// cmdRepo builds the test repository in $WORK (dev/ and remote.git/):
+//
+//	repo init
+//	repo commit BRANCH MESSAGE
+//	repo mr merge|squash|ff BRANCH NUMBER TITLE [LABEL...]
+//	repo tag [-l] NAME [BRANCH]      (annotated unless -l)
+//	repo release-commit BRANCH NAME  (a version commit off BRANCH, tagged NAME)
+//	repo branch NAME FROM
+//	repo clone BRANCH DIR
+//	repo shallow DIR                 (cut DIR's history at its HEAD)
+//	repo remote-tags                 (prints "tag -> subject of its commit")
+func cmdRepo(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("repo does not support !")
+	}
+	if len(args) == 0 {
+		ts.Fatalf("usage: repo init|commit|mr|tag|branch|clone|shallow|remote-tags")
+	}
+	t := &tsT{ts: ts}
+	base := ts.Getenv("WORK")
+	if args[0] == "init" {
+		gittest.NewAt(t, base).Push()
+		return
+	}
+	g := gittest.Open(t, base)
+	switch args[0] {
+	case "commit":
+		g.Commit(args[1], unescape(args[2]), map[string]string{"f/" + strconv.Itoa(len(args[2])) + ".txt": args[2]})
+		g.Push()
+	case "mr":
+		kind, branch, title := args[1], args[2], unescape(args[4])
+		n, err := strconv.Atoi(args[3])
+		ts.Check(err)
+		var mr gittest.MR
+		switch kind {
+		case "merge":
+			mr = g.MergeMR(branch, n, 2, title)
+		case "squash":
+			mr = g.SquashMR(branch, n, title)
+		case "ff":
+			mr = g.FastForwardMR(branch, n, 2, title)
+		default:
+			ts.Fatalf("repo mr: unknown kind %q", kind)
+		}
+		g.Push()
+		rec := mrRecord{Number: n, Title: title, Target: branch, Labels: args[5:], MergedAt: g.Now().Format(time.RFC3339), HeadCommit: mr.Head.String()}
+		switch {
+		case kind == "merge":
+			rec.MergeCommit = mr.Landed.String()
+		case kind == "squash":
+			rec.SquashCommit = mr.Squash.String()
+		}
+		var mrs []mrRecord
+		if b, err := os.ReadFile(filepath.Join(ts.Getenv("WORK"), "mrs.json")); err == nil {
+			ts.Check(json.Unmarshal(b, &mrs))
+		}
+		mrs = append(mrs, rec)
+		b, _ := json.MarshalIndent(mrs, "", "  ")
+		ts.Check(os.WriteFile(filepath.Join(ts.Getenv("WORK"), "mrs.json"), b, 0o644))
+	case "tag":
+		annotated := true
+		a := args[1:]
+		if len(a) > 0 && a[0] == "-l" {
+			annotated, a = false, a[1:]
+		}
+		branch := "main"
+		if len(a) > 1 {
+			branch = a[1]
+		}
+		g.Tag(a[0], g.Head(branch), annotated)
+		g.Push()
+	case "release-commit":
+		h := g.CommitObject("release "+args[2], map[string]string{"VERSION": args[2] + "\n"}, g.Head(args[1]))
+		g.Tag(args[2], h, true)
+		g.Push()
+	case "branch":
+		g.SetBranch(args[1], g.Head(args[2]))
+		g.Push()
+	case "clone":
+		dir := ts.MkAbs(args[2])
+		_, err := git.PlainClone(dir, false, &git.CloneOptions{URL: g.Remote, ReferenceName: plumbing.NewBranchReferenceName(args[1]), Tags: git.AllTags})
+		ts.Check(err)
+	case "shallow":
+		dir := ts.MkAbs(args[1])
+		r, err := git.PlainOpen(dir)
+		ts.Check(err)
+		head, err := r.Head()
+		ts.Check(err)
+		ts.Check(os.WriteFile(filepath.Join(dir, ".git", "shallow"), []byte(head.Hash().String()+"\n"), 0o644))
+	case "remote-tags":
+		r, err := git.PlainOpen(g.Remote)
+		ts.Check(err)
+		var lines []string
+		for name, h := range g.RemoteTags() {
+			c, err := r.CommitObject(h)
+			ts.Check(err)
+			subject, _, _ := strings.Cut(c.Message, "\n")
+			lines = append(lines, name+" -> "+subject)
+		}
+		sort.Strings(lines)
+		fmt.Fprintln(ts.Stdout(), strings.Join(lines, "\n"))
+	default:
+		ts.Fatalf("repo: unknown subcommand %q", args[0])
+	}
+}
+
+// cmdForge starts a fake forge API (github or gitlab) that serves the merge
+// requests recorded in $WORK/mrs.json with the documented JSON, fails on any
+// other route, counts requests in $WORK/forge-requests, and points relman
+// at it through RELMAN_FORGE, RELMAN_API_URL and RELMAN_PROJECT.
+func cmdForge(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: forge github|gitlab")
+	}
+	kind := args[0]
+	var mu sync.Mutex
+	count := 0
+	load := func() []mrRecord {
+		var mrs []mrRecord
+		if b, err := os.ReadFile(filepath.Join(ts.Getenv("WORK"), "mrs.json")); err == nil {
+			_ = json.Unmarshal(b, &mrs)
+		}
+		sort.Slice(mrs, func(i, j int) bool { return mrs[i].MergedAt > mrs[j].MergedAt })
+		return mrs
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		count++
+		_ = os.WriteFile(filepath.Join(ts.Getenv("WORK"), "forge-requests"), []byte(strconv.Itoa(count)+"\n"), 0o644)
+		mu.Unlock()
+		if auth := r.Header.Get("Authorization") + r.Header.Get("Private-Token"); !strings.Contains(auth, "test-token-") {
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprint(w, `{"message":"401 Unauthorized"}`)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		q := r.URL.Query()
+		switch {
+		case kind == "github" && r.URL.Path == "/repos/acme/widget/pulls":
+			var out []map[string]any
+			for _, m := range load() {
+				if m.Target != q.Get("base") {
+					continue
+				}
+				labels := []map[string]any{}
+				for _, l := range m.Labels {
+					labels = append(labels, map[string]any{"name": l})
+				}
+				landed := m.MergeCommit
+				if landed == "" {
+					landed = m.SquashCommit
+				}
+				if landed == "" {
+					landed = m.HeadCommit
+				}
+				out = append(out, map[string]any{
+					"number": m.Number, "title": m.Title, "state": "closed", "html_url": fmt.Sprintf("https://github.com/acme/widget/pull/%d", m.Number),
+					"user": map[string]any{"login": "dev"}, "labels": labels, "merged_at": m.MergedAt, "updated_at": m.MergedAt,
+					"merge_commit_sha": landed, "head": map[string]any{"sha": m.HeadCommit, "ref": "topic"}, "base": map[string]any{"ref": m.Target},
+				})
+			}
+			if out == nil {
+				out = []map[string]any{}
+			}
+			_ = json.NewEncoder(w).Encode(out)
+		case kind == "github" && r.URL.Path == "/repos/acme/widget":
+			fmt.Fprint(w, `{"full_name":"acme/widget","default_branch":"main"}`)
+		case kind == "gitlab" && r.URL.Path == "/api/v4/projects/42/merge_requests":
+			var out []map[string]any
+			for _, m := range load() {
+				if m.Target != q.Get("target_branch") {
+					continue
+				}
+				var merge, squash any
+				if m.MergeCommit != "" {
+					merge = m.MergeCommit
+				}
+				if m.SquashCommit != "" {
+					squash = m.SquashCommit
+				}
+				labels := m.Labels
+				if labels == nil {
+					labels = []string{}
+				}
+				out = append(out, map[string]any{
+					"id": 1000 + m.Number, "iid": m.Number, "project_id": 42, "title": m.Title, "state": "merged",
+					"target_branch": m.Target, "source_branch": "topic", "labels": labels,
+					"author": map[string]any{"username": "dev"}, "merged_at": m.MergedAt, "updated_at": m.MergedAt,
+					"merge_commit_sha": merge, "squash_commit_sha": squash, "sha": m.HeadCommit,
+					"web_url": fmt.Sprintf("https://gitlab.example/acme/widget/-/merge_requests/%d", m.Number),
+				})
+			}
+			if out == nil {
+				out = []map[string]any{}
+			}
+			w.Header().Set("X-Page", "1")
+			w.Header().Set("X-Per-Page", "100")
+			w.Header().Set("X-Total-Pages", "1")
+			w.Header().Set("X-Total", strconv.Itoa(len(out)))
+			w.Header().Set("X-Next-Page", "")
+			_ = json.NewEncoder(w).Encode(out)
+		case kind == "gitlab" && r.URL.Path == "/api/v4/projects/42":
+			fmt.Fprint(w, `{"id":42,"path_with_namespace":"acme/widget","default_branch":"main"}`)
+		default:
+			ts.Logf("fake %s forge: unhandled %s %s", kind, r.Method, r.URL)
+			http.Error(w, `{"message":"404 Not Found"}`, http.StatusNotFound)
+			mu.Lock()
+			_ = os.WriteFile(filepath.Join(ts.Getenv("WORK"), "forge-unhandled"), []byte(r.Method+" "+r.URL.String()+"\n"), 0o644)
+			mu.Unlock()
+		}
+	}))
+	ts.Defer(func() {
+		srv.Close()
+		if b, err := os.ReadFile(filepath.Join(ts.Getenv("WORK"), "forge-unhandled")); err == nil {
+			ts.Fatalf("the fake %s forge got a request it does not serve: %s", kind, b)
+		}
+	})
+	ts.Setenv("RELMAN_FORGE", kind)
+	if kind == "github" {
+		ts.Setenv("RELMAN_API_URL", srv.URL)
+		ts.Setenv("RELMAN_PROJECT", "acme/widget")
+	} else {
+		ts.Setenv("RELMAN_API_URL", srv.URL+"/api/v4")
+		ts.Setenv("RELMAN_PROJECT", "42")
+	}
+}

@@ -1,0 +1,454 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/relman-dev/relman/internal/ci"
+	"github.com/relman-dev/relman/internal/forge/github"
+	"github.com/relman-dev/relman/internal/forge/gitlab"
+	"github.com/relman-dev/relman/internal/gitrepo"
+	"github.com/relman-dev/relman/internal/impact"
+	"github.com/relman-dev/relman/internal/tagstep"
+	"github.com/relman-dev/relman/internal/version"
+)
+
+func tagCommand(s *settings) (string, step) {
+	s.add("impact-from", "auto", "where impacts come from: labels, commits, or auto (labels when a forge token is set)")
+	s.add("stable-release", "", "force 1.0.0 on a 0.x line: a non-zero integer or true/t/yes/y", "STABLE_RELEASE")
+	s.add("tag-prefix", "", `prefix of release tags, e.g. "v" (tags "1.2.3" and "v1.2.3" are both read with no prefix)`)
+	s.add("build-system", "simple", "what the tag points at: simple (the pipeline commit)")
+	s.add("branch-prefix", "release/", "prefix of release branches (release/N, release/N.M)")
+	s.add("forge", "", "github or gitlab (default: detected from CI or the remote URL)")
+	s.add("api-url", "", "forge API URL (default: GITHUB_API_URL, CI_API_V4_URL, or from the remote URL)")
+	s.add("project", "", "OWNER/NAME on GitHub, project id or path on GitLab (default: from CI or the remote URL)")
+	s.add("token", "", "forge token: reads merge request labels and pushes the tag", "GITHUB_TOKEN", "GITLAB_TOKEN")
+	s.add("label-major", impact.DefaultLabels.Major, "label of major changes")
+	s.add("label-minor", impact.DefaultLabels.Minor, "label of minor changes")
+	s.add("label-patch", impact.DefaultLabels.Patch, "label of patch changes")
+	s.add("git-user-name", "", "tagger name (default: the CI bot, else git config user.name, else relman)")
+	s.add("git-user-email", "", "tagger email")
+	return "relman tag: find the latest release, collect the changes merged since, compute the next version, tag it and push the tag", tagRun
+}
+
+func tagRun(ctx context.Context, c *job) error {
+	s := c.s
+	token := s.str("token")
+	if token != "" {
+		c.rep.Mask(token)
+	}
+	stable, err := version.ParseStable(s.str("stable-release"))
+	if err != nil {
+		return usageError{err}
+	}
+	labels := impact.Labels{Major: s.str("label-major"), Minor: s.str("label-minor"), Patch: s.str("label-patch")}
+	if err := labels.Validate(); err != nil {
+		return usageError{err}
+	}
+	from, err := s.oneOf("impact-from", "auto", "labels", "commits")
+	if err != nil {
+		return err
+	}
+	buildSystem, err := s.oneOf("build-system", "simple")
+	if err != nil {
+		return err
+	}
+	_ = buildSystem
+	dryRun, err := s.boolean("dry-run")
+	if err != nil {
+		return err
+	}
+
+	repo, err := gitrepo.Open(s.str("repo"))
+	if err != nil {
+		return usageError{err}
+	}
+	defer repo.Close()
+	head, checkedOut, err := repo.Head()
+	if err != nil {
+		return err
+	}
+	branch := resolveBranch(s, c.kind, checkedOut)
+	if branch == "" {
+		return usagef("HEAD is detached and no CI branch is set: pass --branch NAME (the branch this commit is released from)")
+	}
+	remote := s.str("remote")
+	fg, err := resolveForge(s, c, repo, remote)
+	if err != nil {
+		return err
+	}
+	defaultBranch, err := resolveDefaultBranch(ctx, s, c, repo, remote, fg)
+	if err != nil {
+		return err
+	}
+
+	opts := tagstep.Options{
+		Repo: repo, Commit: head, Branch: branch, DefaultBranch: defaultBranch,
+		BranchPrefix: s.str("branch-prefix"), TagPrefix: s.str("tag-prefix"), Remote: remote,
+		Auth: gitrepo.Auth{Username: fg.pushUser, Token: token}, Labels: labels, Stable: stable,
+		DryRun: dryRun, BuildSystem: tagstep.Simple{}, Log: c.rep,
+		Tagger: func() object.Signature { return tagger(s, c, repo) },
+		Links:  tagstep.Links{ProjectURL: fg.webURL, GitLab: fg.kind == "gitlab"},
+	}
+	switch {
+	case from == "commits", from == "auto" && (token == "" || fg.kind == ""):
+		opts.Source = tagstep.FromCommits
+		c.rep.Infof("impact from commit messages (Conventional Commits and Impact: trailers)")
+	default:
+		if fg.kind == "" {
+			return usagef("impact-from labels needs a forge: set --forge github|gitlab, --api-url and --project")
+		}
+		if token == "" {
+			return usagef("impact-from labels needs a forge token: set RELMAN_TOKEN (GitHub: GITHUB_TOKEN; GitLab: a project access token with api and write_repository scopes, because CI_JOB_TOKEN cannot list merge requests)")
+		}
+		lister, err := fg.lister(token)
+		if err != nil {
+			return usageError{err}
+		}
+		opts.Source, opts.Forge = tagstep.FromLabels, lister
+		c.rep.Infof("impact from %s labels (%s, %s, %s) of %s", fg.kind, labels.Major, labels.Minor, labels.Patch, fg.project)
+	}
+
+	res, err := tagstep.Run(ctx, opts)
+	if err != nil {
+		return err
+	}
+	tagOutputs(c, res)
+	c.summary = tagSummary(res, opts.Links)
+	return nil
+}
+
+func resolveBranch(s *settings, kind ci.Kind, checkedOut string) string {
+	if b := s.str("branch"); b != "" {
+		return b
+	}
+	switch kind {
+	case ci.GitHub:
+		if s.getenv("GITHUB_REF_TYPE") == "branch" || strings.HasPrefix(s.getenv("GITHUB_REF"), "refs/heads/") {
+			if b := s.getenv("GITHUB_REF_NAME"); b != "" {
+				return b
+			}
+		}
+	case ci.GitLab:
+		if b := s.getenv("CI_COMMIT_BRANCH"); b != "" {
+			return b
+		}
+	}
+	return checkedOut
+}
+
+func resolveDefaultBranch(ctx context.Context, s *settings, c *job, repo *gitrepo.Repo, remote string, fg forgeInfo) (string, error) {
+	if b := s.str("default-branch"); b != "" {
+		return b, nil
+	}
+	if c.kind == ci.GitLab {
+		if b := s.getenv("CI_DEFAULT_BRANCH"); b != "" {
+			return b, nil
+		}
+	}
+	if c.kind == ci.GitHub {
+		if b := githubEventDefaultBranch(s.getenv("GITHUB_EVENT_PATH")); b != "" {
+			return b, nil
+		}
+	}
+	if b := repo.RemoteDefaultBranch(remote); b != "" {
+		return b, nil
+	}
+	if token := s.str("token"); token != "" && fg.kind != "" {
+		if d, err := fg.defaultBranch(ctx, token); err == nil && d != "" {
+			return d, nil
+		} else if err != nil {
+			c.rep.Warningf("could not read the default branch from %s: %v", fg.kind, err)
+		}
+	}
+	for _, b := range []string{"main", "master"} {
+		if repo.BranchExists(remote, b) {
+			return b, nil
+		}
+	}
+	return "", usagef("cannot tell the default branch: set --default-branch (RELMAN_DEFAULT_BRANCH)")
+}
+
+func githubEventDefaultBranch(path string) string {
+	if path == "" {
+		return ""
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	var ev struct {
+		Repository struct {
+			DefaultBranch string `json:"default_branch"`
+		} `json:"repository"`
+	}
+	if json.Unmarshal(b, &ev) != nil {
+		return ""
+	}
+	return ev.Repository.DefaultBranch
+}
+
+// forgeInfo is the forge a run talks to, as far as it could be told.
+type forgeInfo struct {
+	kind     string // "github", "gitlab" or "" (none)
+	apiURL   string
+	project  string
+	webURL   string
+	pushUser string
+}
+
+func (f forgeInfo) lister(token string) (tagstep.Lister, error) {
+	switch f.kind {
+	case "github":
+		return github.New(github.Options{BaseURL: f.apiURL, Token: token, Repository: f.project})
+	default:
+		return gitlab.New(gitlab.Options{BaseURL: f.apiURL, Token: token, Project: f.project})
+	}
+}
+
+func (f forgeInfo) defaultBranch(ctx context.Context, token string) (string, error) {
+	switch f.kind {
+	case "github":
+		c, err := github.New(github.Options{BaseURL: f.apiURL, Token: token, Repository: f.project})
+		if err != nil {
+			return "", err
+		}
+		return c.DefaultBranch(ctx)
+	default:
+		c, err := gitlab.New(gitlab.Options{BaseURL: f.apiURL, Token: token, Project: f.project})
+		if err != nil {
+			return "", err
+		}
+		return c.DefaultBranch(ctx)
+	}
+}
+
+// resolveForge works out the forge from settings, CI variables and the
+// remote URL.
+func resolveForge(s *settings, c *job, repo *gitrepo.Repo, remote string) (forgeInfo, error) {
+	var f forgeInfo
+	kind := strings.ToLower(s.str("forge"))
+	switch kind {
+	case "", "github", "gitlab":
+	default:
+		return f, usagef("forge: unknown value %q: expected github or gitlab", kind)
+	}
+	remoteURL, _ := repo.RemoteURL(remote)
+	host, path := splitRemote(remoteURL)
+	if kind == "" {
+		switch {
+		case c.kind == ci.GitHub:
+			kind = "github"
+		case c.kind == ci.GitLab:
+			kind = "gitlab"
+		case host == "github.com":
+			kind = "github"
+		case strings.Contains(host, "gitlab"):
+			kind = "gitlab"
+		}
+	}
+	f.kind = kind
+	f.apiURL, f.project = s.str("api-url"), s.str("project")
+	switch kind {
+	case "github":
+		f.pushUser = "x-access-token"
+		if f.apiURL == "" {
+			f.apiURL = s.getenv("GITHUB_API_URL")
+		}
+		if f.apiURL == "" && host != "" && host != "github.com" {
+			f.apiURL = "https://" + host + "/api/v3"
+		}
+		if f.project == "" {
+			f.project = s.getenv("GITHUB_REPOSITORY")
+		}
+		if f.project == "" {
+			f.project = path
+		}
+		server := s.getenv("GITHUB_SERVER_URL")
+		if server == "" && host != "" {
+			server = "https://" + host
+		}
+		if server != "" && f.project != "" {
+			f.webURL = strings.TrimRight(server, "/") + "/" + f.project
+		}
+	case "gitlab":
+		f.pushUser = "oauth2"
+		if f.apiURL == "" {
+			f.apiURL = s.getenv("CI_API_V4_URL")
+		}
+		if f.apiURL == "" && host != "" {
+			f.apiURL = "https://" + host + "/api/v4"
+		}
+		if f.project == "" {
+			f.project = s.getenv("CI_PROJECT_ID")
+		}
+		if f.project == "" {
+			f.project = path
+		}
+		f.webURL = s.getenv("CI_PROJECT_URL")
+		if f.webURL == "" && host != "" && path != "" {
+			f.webURL = "https://" + host + "/" + path
+		}
+	}
+	return f, nil
+}
+
+// splitRemote reads host and project path from a remote URL
+// (https://host/group/project.git or git@host:group/project.git).
+func splitRemote(u string) (host, path string) {
+	if u == "" {
+		return "", ""
+	}
+	if i := strings.Index(u, "://"); i < 0 {
+		// scp-like: git@host:group/project.git
+		at := strings.LastIndex(u, "@")
+		colon := strings.Index(u, ":")
+		if colon > at && colon > 0 && !strings.HasPrefix(u, "/") {
+			return u[at+1 : colon], strings.TrimSuffix(strings.Trim(u[colon+1:], "/"), ".git")
+		}
+		return "", ""
+	}
+	p, err := url.Parse(u)
+	if err != nil || p.Host == "" || p.Scheme == "file" {
+		return "", ""
+	}
+	return p.Hostname(), strings.TrimSuffix(strings.Trim(p.Path, "/"), ".git")
+}
+
+func tagger(s *settings, c *job, repo *gitrepo.Repo) object.Signature {
+	name, email := s.str("git-user-name"), s.str("git-user-email")
+	if name == "" || email == "" {
+		dn, de := "relman", "relman@users.noreply.localhost"
+		switch c.kind {
+		case ci.GitHub:
+			dn, de = "github-actions[bot]", "41898282+github-actions[bot]@users.noreply.github.com"
+		case ci.GitLab:
+			if n := s.getenv("GITLAB_USER_NAME"); n != "" {
+				dn = n
+			}
+			if e := s.getenv("GITLAB_USER_EMAIL"); e != "" {
+				de = e
+			}
+		default:
+			if cfg, err := repo.Git().ConfigScoped(config.GlobalScope); err == nil {
+				if cfg.User.Name != "" {
+					dn = cfg.User.Name
+				}
+				if cfg.User.Email != "" {
+					de = cfg.User.Email
+				}
+			}
+		}
+		if name == "" {
+			name = dn
+		}
+		if email == "" {
+			email = de
+		}
+	}
+	return object.Signature{Name: name, Email: email, When: c.env.Now()}
+}
+
+func tagOutputs(c *job, r *tagstep.Result) {
+	ver, tag, major, minor, patch, commit := "", "", "", "", "", ""
+	if r.Released {
+		ver, tag = r.Version.String(), r.Tag
+		major = strconv.FormatUint(r.Version.Major(), 10)
+		minor = strconv.FormatUint(r.Version.Minor(), 10)
+		patch = strconv.FormatUint(r.Version.Patch(), 10)
+	}
+	if r.Commit != plumbing.ZeroHash {
+		commit = r.Commit.String()
+	}
+	prev := ""
+	if r.Previous != nil {
+		prev = r.Previous.String()
+	}
+	changes := r.Changes
+	if changes == nil {
+		changes = []tagstep.Change{}
+	}
+	cj, _ := json.Marshal(changes)
+	line := ""
+	if !r.NotReleaseBranch {
+		line = r.Line.String()
+	}
+	c.output("released", strconv.FormatBool(r.Released))
+	c.output("version", ver)
+	c.output("tag", tag)
+	c.output("previous-version", prev)
+	c.output("previous-tag", r.PreviousTag)
+	c.output("impact", r.Impact.String())
+	c.output("major", major)
+	c.output("minor", minor)
+	c.output("patch", patch)
+	c.output("release-line", line)
+	c.output("commit", commit)
+	c.output("changes", string(cj))
+	notes := ""
+	if r.Released {
+		notes = r.Notes
+	}
+	c.output("release-notes", notes)
+}
+
+func tagSummary(r *tagstep.Result, l tagstep.Links) string {
+	var b strings.Builder
+	switch {
+	case r.Released && r.DryRun:
+		fmt.Fprintf(&b, "## relman tag: would release %s (dry run)\n\n", r.Tag)
+	case r.Released:
+		fmt.Fprintf(&b, "## relman tag: released %s\n\n", r.Tag)
+	default:
+		b.WriteString("## relman tag: nothing to release\n\n")
+	}
+	fmt.Fprintf(&b, "%s.\n\n", mdText(r.Reason))
+	if r.PreviousTag != "" {
+		fmt.Fprintf(&b, "Previous release: `%s`. ", r.PreviousTag)
+	}
+	if !r.NotReleaseBranch {
+		fmt.Fprintf(&b, "Branch `%s`, release line %s.\n\n", mdCode(r.Branch), r.Line)
+	}
+	if len(r.Changes) > 0 {
+		b.WriteString("| Change | Title | Author | Impact |\n|---|---|---|---|\n")
+		for _, ch := range r.Changes {
+			ref := ch.Commit[:7]
+			if ch.Kind == "merge-request" {
+				ref = fmt.Sprintf("#%d", ch.Number)
+				if l.GitLab {
+					ref = fmt.Sprintf("!%d", ch.Number)
+				}
+				if ch.URL != "" {
+					ref = fmt.Sprintf("[%s](%s)", ref, ch.URL)
+				}
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", ref, mdText(ch.Title), mdText(ch.Author), ch.Impact)
+		}
+		b.WriteString("\n")
+	}
+	if len(r.Unattributed) > 0 {
+		fmt.Fprintf(&b, "%d commits belong to no merge request and carry no impact.\n", len(r.Unattributed))
+	}
+	return b.String()
+}
+
+// mdText makes untrusted text safe inside Markdown and table cells: one
+// line, no HTML, no table or link structure.
+func mdText(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := strings.NewReplacer("\\", "\\\\", "|", "\\|", "<", "&lt;", ">", "&gt;", "[", "\\[", "]", "\\]", "`", "\\`", "*", "\\*", "_", "\\_")
+	return r.Replace(s)
+}
+
+func mdCode(s string) string {
+	return strings.ReplaceAll(strings.Join(strings.Fields(s), " "), "`", "'")
+}
