@@ -193,11 +193,12 @@ func cmdForge(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: forge github|gitlab")
 	}
 	kind := args[0]
+	work := ts.Getenv("WORK")
 	var mu sync.Mutex
 	count := 0
 	load := func() []mrRecord {
 		var mrs []mrRecord
-		if b, err := os.ReadFile(filepath.Join(ts.Getenv("WORK"), "mrs.json")); err == nil {
+		if b, err := os.ReadFile(filepath.Join(work, "mrs.json")); err == nil {
 			_ = json.Unmarshal(b, &mrs)
 		}
 		sort.Slice(mrs, func(i, j int) bool { return mrs[i].MergedAt > mrs[j].MergedAt })
@@ -206,7 +207,7 @@ func cmdForge(ts *testscript.TestScript, neg bool, args []string) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		count++
-		_ = os.WriteFile(filepath.Join(ts.Getenv("WORK"), "forge-requests"), []byte(strconv.Itoa(count)+"\n"), 0o644)
+		_ = os.WriteFile(filepath.Join(work, "forge-requests"), []byte(strconv.Itoa(count)+"\n"), 0o644)
 		mu.Unlock()
 		if auth := r.Header.Get("Authorization") + r.Header.Get("Private-Token"); !strings.Contains(auth, "test-token-") {
 			w.WriteHeader(http.StatusUnauthorized)
@@ -282,16 +283,15 @@ func cmdForge(ts *testscript.TestScript, neg bool, args []string) {
 		case kind == "gitlab" && r.URL.Path == "/api/v4/projects/42":
 			fmt.Fprint(w, `{"id":42,"path_with_namespace":"acme/widget","default_branch":"main"}`)
 		default:
-			ts.Logf("fake %s forge: unhandled %s %s", kind, r.Method, r.URL)
-			http.Error(w, `{"message":"404 Not Found"}`, http.StatusNotFound)
+				http.Error(w, `{"message":"404 Not Found"}`, http.StatusNotFound)
 			mu.Lock()
-			_ = os.WriteFile(filepath.Join(ts.Getenv("WORK"), "forge-unhandled"), []byte(r.Method+" "+r.URL.String()+"\n"), 0o644)
+			_ = os.WriteFile(filepath.Join(work, "forge-unhandled"), []byte(r.Method+" "+r.URL.String()+"\n"), 0o644)
 			mu.Unlock()
 		}
 	}))
 	ts.Defer(func() {
 		srv.Close()
-		if b, err := os.ReadFile(filepath.Join(ts.Getenv("WORK"), "forge-unhandled")); err == nil {
+		if b, err := os.ReadFile(filepath.Join(work, "forge-unhandled")); err == nil {
 			ts.Fatalf("the fake %s forge got a request it does not serve: %s", kind, b)
 		}
 	})
