@@ -283,7 +283,7 @@ func cmdForge(ts *testscript.TestScript, neg bool, args []string) {
 		case kind == "gitlab" && r.URL.Path == "/api/v4/projects/42":
 			fmt.Fprint(w, `{"id":42,"path_with_namespace":"acme/widget","default_branch":"main"}`)
 		default:
-				http.Error(w, `{"message":"404 Not Found"}`, http.StatusNotFound)
+			http.Error(w, `{"message":"404 Not Found"}`, http.StatusNotFound)
 			mu.Lock()
 			_ = os.WriteFile(filepath.Join(work, "forge-unhandled"), []byte(r.Method+" "+r.URL.String()+"\n"), 0o644)
 			mu.Unlock()
