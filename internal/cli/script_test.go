@@ -56,6 +56,7 @@ type tsT struct {
 }
 
 func (t *tsT) Helper()           {}
+func (t *tsT) Defer(f func())    { t.ts.Defer(f) }
 func (t *tsT) Fatal(args ...any) { t.ts.Fatalf("%s", fmt.Sprint(args...)) }
 func (t *tsT) TempDir() string {
 	t.n++
@@ -86,7 +87,7 @@ func unescape(s string) string { return strings.ReplaceAll(s, `\n`, "\n") }
 //	repo tag [-l] NAME [BRANCH]      (annotated unless -l)
 //	repo release-commit BRANCH NAME  (a version commit off BRANCH, tagged NAME)
 //	repo branch NAME FROM
-//	repo clone BRANCH DIR
+//	repo clone [-http] BRANCH DIR    (-http: through git http-backend)
 //	repo shallow DIR                 (cut DIR's history at its HEAD)
 //	repo remote-tags                 (prints "tag -> subject of its commit")
 func cmdRepo(ts *testscript.TestScript, neg bool, args []string) {
@@ -157,8 +158,17 @@ func cmdRepo(ts *testscript.TestScript, neg bool, args []string) {
 		g.SetBranch(args[1], g.Head(args[2]))
 		g.Push()
 	case "clone":
+		url := g.Remote
+		if args[1] == "-http" {
+			// Through git's own smart HTTP server, started once per script.
+			if url = ts.Getenv("GITTEST_HTTP_URL"); url == "" {
+				url = gittest.ServeBare(t, g.Remote)
+				ts.Setenv("GITTEST_HTTP_URL", url)
+			}
+			args = args[1:]
+		}
 		dir := ts.MkAbs(args[2])
-		_, err := git.PlainClone(dir, false, &git.CloneOptions{URL: g.Remote, ReferenceName: plumbing.NewBranchReferenceName(args[1]), Tags: git.AllTags})
+		_, err := git.PlainClone(dir, false, &git.CloneOptions{URL: url, ReferenceName: plumbing.NewBranchReferenceName(args[1]), Tags: git.AllTags})
 		ts.Check(err)
 	case "shallow":
 		dir := ts.MkAbs(args[1])

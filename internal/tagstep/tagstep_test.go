@@ -456,10 +456,11 @@ func TestRaceOnOneRemote(t *testing.T) {
 			f := &fakeForge{}
 			f.add(g, g.SquashMR("main", 1, "fix one"), "main", "ImpactPatch")
 			c1 := g.Head("main")
-			dirs := []string{g.Clone("main")}
+			url := g.ServeHTTP() // git's own server: ref updates are compare-and-swap
+			dirs := []string{g.CloneFrom(url, "main")}
 			f.add(g, g.SquashMR("main", 2, "feat two"), "main", "ImpactMinor")
 			c2 := g.Head("main")
-			dirs = append(dirs, g.Clone("main"), g.Clone("main"))
+			dirs = append(dirs, g.CloneFrom(url, "main"), g.CloneFrom(url, "main"))
 			var wg sync.WaitGroup
 			errs := make([]error, len(dirs))
 			for k, d := range dirs {

@@ -359,10 +359,16 @@ func (r *Repo) Push() {
 // checked out, full history and tags, as a CI checkout with fetch-depth: 0.
 func (r *Repo) Clone(branch string) string {
 	r.t.Helper()
+	return r.CloneFrom(r.Remote, branch)
+}
+
+// CloneFrom is Clone from another URL of the remote (see ServeHTTP).
+func (r *Repo) CloneFrom(url, branch string) string {
+	r.t.Helper()
 	r.Push()
 	dir := filepath.Join(r.t.TempDir(), "clone")
 	_, err := git.PlainClone(dir, false, &git.CloneOptions{
-		URL:           r.Remote,
+		URL:           url,
 		ReferenceName: plumbing.NewBranchReferenceName(branch),
 		Tags:          git.AllTags,
 	})
