@@ -40,6 +40,7 @@ const usageText = `relman: release management for git repositories
 
 Usage:
   relman tag [settings]       compute the next version from merged changes, tag and push it
+  relman backport-branch      bring release/N and release/N.M up to the release, or create them
   relman version              print relman's version
   relman help [command]       show help
 
@@ -62,6 +63,8 @@ func Main(ctx context.Context, env Env) int {
 	switch cmd {
 	case "tag":
 		return runStep(ctx, env, "tag", args, tagCommand)
+	case "backport-branch":
+		return runStep(ctx, env, "backport-branch", args, backportCommand)
 	case "version", "--version":
 		fmt.Fprintf(env.Stdout, "relman %s\n", Version)
 		return ExitOK

@@ -25,27 +25,16 @@ import (
 func tagCommand(s *settings) (string, step) {
 	s.add("impact-from", "auto", "where impacts come from: labels, commits, or auto (labels when a forge token is set)")
 	s.add("stable-release", "", "force 1.0.0 on a 0.x line: a non-zero integer or true/t/yes/y", "STABLE_RELEASE")
-	s.add("tag-prefix", "", `prefix of release tags, e.g. "v" (tags "1.2.3" and "v1.2.3" are both read with no prefix)`)
 	s.add("build-system", "simple", "what the tag points at: simple (the pipeline commit)")
-	s.add("branch-prefix", "release/", "prefix of release branches (release/N, release/N.M)")
-	s.add("forge", "", "github or gitlab (default: detected from CI or the remote URL)")
-	s.add("api-url", "", "forge API URL (default: GITHUB_API_URL, CI_API_V4_URL, or from the remote URL)")
-	s.add("project", "", "OWNER/NAME on GitHub, project id or path on GitLab (default: from CI or the remote URL)")
-	s.add("token", "", "forge token: reads merge request labels and pushes the tag", "GITHUB_TOKEN", "GITLAB_TOKEN")
 	s.add("label-major", impact.DefaultLabels.Major, "label of major changes")
 	s.add("label-minor", impact.DefaultLabels.Minor, "label of minor changes")
 	s.add("label-patch", impact.DefaultLabels.Patch, "label of patch changes")
-	s.add("git-user-name", "", "tagger name (default: the CI bot, else git config user.name, else relman)")
-	s.add("git-user-email", "", "tagger email")
+	addRemoteSettings(s)
 	return "relman tag: find the latest release, collect the changes merged since, compute the next version, tag it and push the tag", tagRun
 }
 
 func tagRun(ctx context.Context, c *job) error {
 	s := c.s
-	token := s.str("token")
-	if token != "" {
-		c.rep.Mask(token)
-	}
 	stable, err := version.ParseStable(s.str("stable-release"))
 	if err != nil {
 		return usageError{err}
@@ -63,40 +52,19 @@ func tagRun(ctx context.Context, c *job) error {
 		return err
 	}
 	_ = buildSystem
-	dryRun, err := s.boolean("dry-run")
+	k, err := openCheckout(ctx, c)
 	if err != nil {
 		return err
 	}
-
-	repo, err := gitrepo.Open(s.str("repo"))
-	if err != nil {
-		return usageError{err}
-	}
-	defer repo.Close()
-	head, checkedOut, err := repo.Head()
-	if err != nil {
-		return err
-	}
-	branch := resolveBranch(s, c.kind, checkedOut)
-	if branch == "" {
-		return usagef("HEAD is detached and no CI branch is set: pass --branch NAME (the branch this commit is released from)")
-	}
-	remote := s.str("remote")
-	fg, err := resolveForge(s, c, repo, remote)
-	if err != nil {
-		return err
-	}
-	defaultBranch, err := resolveDefaultBranch(ctx, s, c, repo, remote, fg)
-	if err != nil {
-		return err
-	}
+	defer k.repo.Close()
+	token, fg := k.token, k.forge
 
 	opts := tagstep.Options{
-		Repo: repo, Commit: head, Branch: branch, DefaultBranch: defaultBranch,
-		BranchPrefix: s.str("branch-prefix"), TagPrefix: s.str("tag-prefix"), Remote: remote,
-		Auth: gitrepo.Auth{Username: fg.pushUser, Token: token}, Labels: labels, Stable: stable,
-		DryRun: dryRun, BuildSystem: tagstep.Simple{}, Log: c.rep,
-		Tagger: func() object.Signature { return tagger(s, c, repo) },
+		Repo: k.repo, Commit: k.head, Branch: k.branch, DefaultBranch: k.defaultBranch,
+		BranchPrefix: s.str("branch-prefix"), TagPrefix: s.str("tag-prefix"), Remote: k.remote,
+		Auth: k.auth(), Labels: labels, Stable: stable,
+		DryRun: k.dryRun, BuildSystem: tagstep.Simple{}, Log: c.rep,
+		Tagger: func() object.Signature { return signature(s, c, k.repo) },
 		Links:  tagstep.Links{ProjectURL: fg.webURL, GitLab: fg.kind == "gitlab"},
 	}
 	switch {
@@ -324,7 +292,8 @@ func splitRemote(u string) (host, path string) {
 	return p.Hostname(), strings.TrimSuffix(strings.Trim(p.Path, "/"), ".git")
 }
 
-func tagger(s *settings, c *job, repo *gitrepo.Repo) object.Signature {
+// signature is the identity of relman's tags and commits.
+func signature(s *settings, c *job, repo *gitrepo.Repo) object.Signature {
 	name, email := s.str("git-user-name"), s.str("git-user-email")
 	if name == "" || email == "" {
 		dn, de := "relman", "relman@users.noreply.localhost"

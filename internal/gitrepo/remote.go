@@ -211,3 +211,75 @@ func (e *redacted) Error() string { return e.msg }
 
 // Is lets errors.Is match the original error's sentinels.
 func (e *redacted) Is(target error) bool { return errors.Is(e.err, target) }
+
+// RemoteHeads lists the remote's branches (like git ls-remote --heads).
+func (r *Repo) RemoteHeads(ctx context.Context, remote string, auth Auth) (map[string]plumbing.Hash, error) {
+	rem, u, err := r.remote(remote)
+	if err != nil {
+		return nil, err
+	}
+	refs, err := rem.ListContext(ctx, &git.ListOptions{Auth: auth.method(u), Timeout: 60})
+	if err != nil {
+		return nil, fmt.Errorf("list branches on remote %s: %w", remote, RedactError(err))
+	}
+	heads := map[string]plumbing.Hash{}
+	for _, ref := range refs {
+		if ref.Name().IsBranch() && ref.Type() == plumbing.HashReference {
+			heads[ref.Name().Short()] = ref.Hash()
+		}
+	}
+	return heads, nil
+}
+
+// FetchBranches brings the remote's branches into refs/remotes/REMOTE/*,
+// with the commits they name.
+func (r *Repo) FetchBranches(ctx context.Context, remote string, auth Auth, branches ...string) error {
+	if len(branches) == 0 {
+		return nil
+	}
+	_, u, err := r.remote(remote)
+	if err != nil {
+		return err
+	}
+	specs := make([]config.RefSpec, len(branches))
+	for i, b := range branches {
+		specs[i] = config.RefSpec(fmt.Sprintf("+refs/heads/%s:refs/remotes/%s/%s", b, remote, b))
+	}
+	err = r.git.FetchContext(ctx, &git.FetchOptions{RemoteName: remote, RefSpecs: specs, Tags: git.NoTags, Auth: auth.method(u)})
+	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
+		return fmt.Errorf("fetch %s from %s: %w", strings.Join(branches, ", "), remote, RedactError(err))
+	}
+	return nil
+}
+
+// IsAncestor reports whether a is reachable from b (a == b included).
+func (r *Repo) IsAncestor(ctx context.Context, a, b plumbing.Hash) (bool, error) {
+	if a == b {
+		return true, nil
+	}
+	rg, err := r.Walk(ctx, a, b)
+	if err != nil {
+		return false, err
+	}
+	return len(rg.Commits) == 0, nil
+}
+
+// MergeBase returns a best common ancestor of a and b (zero when none).
+func (r *Repo) MergeBase(a, b plumbing.Hash) (plumbing.Hash, error) {
+	ca, err := r.Commit(a)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	cb, err := r.Commit(b)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	bases, err := ca.MergeBase(cb)
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("merge base of %s and %s: %w", a, b, err)
+	}
+	if len(bases) == 0 {
+		return plumbing.ZeroHash, nil
+	}
+	return bases[0].Hash, nil
+}

@@ -41,6 +41,9 @@ type Repo struct {
 	Git    *git.Repository
 	clock  time.Time
 	files  map[plumbing.Hash]map[string]string
+	// dirty holds the refs changed since the last Push: Push sends only
+	// those, so that it never undoes what a step pushed to the remote.
+	dirty map[plumbing.ReferenceName]bool
 }
 
 // New creates a repository with branch main holding one initial commit, and
@@ -86,6 +89,7 @@ func Open(t TB, base string) *Repo {
 		t.Fatal(err)
 	}
 	r := &Repo{t: t, Dir: dir, Remote: filepath.Join(base, "remote.git"), Git: g, clock: Epoch, files: map[plumbing.Hash]map[string]string{}}
+	r.Sync()
 	iter, err := g.References()
 	if err != nil {
 		t.Fatal(err)
@@ -158,9 +162,11 @@ func (r *Repo) Head(branch string) plumbing.Hash {
 // SetBranch points a branch at a commit (creating it).
 func (r *Repo) SetBranch(branch string, h plumbing.Hash) {
 	r.t.Helper()
-	if err := r.Git.Storer.SetReference(plumbing.NewHashReference(plumbing.NewBranchReferenceName(branch), h)); err != nil {
+	name := plumbing.NewBranchReferenceName(branch)
+	if err := r.Git.Storer.SetReference(plumbing.NewHashReference(name, h)); err != nil {
 		r.t.Fatal(err)
 	}
+	r.markDirty(name)
 }
 
 // Checkout makes HEAD name a branch (no work tree update).
@@ -341,18 +347,47 @@ func (r *Repo) Tag(name string, target plumbing.Hash, annotated bool) {
 	if _, err := r.Git.CreateTag(name, target, opts); err != nil {
 		r.t.Fatal(err)
 	}
+	r.markDirty(plumbing.NewTagReferenceName(name))
 }
 
-// Push pushes every branch and tag to the bare remote.
-func (r *Repo) Push() {
+// Sync makes the repository's branches and tags those of the remote, as
+// the steps under test left them.
+func (r *Repo) Sync() {
 	r.t.Helper()
-	err := r.Git.Push(&git.PushOptions{
+	r.Push()
+	err := r.Git.Fetch(&git.FetchOptions{
 		RemoteName: "origin",
 		RefSpecs:   []config.RefSpec{"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"},
+		Tags:       git.NoTags,
 	})
 	if err != nil && err != git.NoErrAlreadyUpToDate {
 		r.t.Fatal(err)
 	}
+}
+
+func (r *Repo) markDirty(name plumbing.ReferenceName) {
+	if r.dirty == nil {
+		r.dirty = map[plumbing.ReferenceName]bool{}
+	}
+	r.dirty[name] = true
+}
+
+// Push sends the branches and tags changed since the last Push to the bare
+// remote (forced: the test decides what the remote holds).
+func (r *Repo) Push() {
+	r.t.Helper()
+	if len(r.dirty) == 0 {
+		return
+	}
+	var specs []config.RefSpec
+	for name := range r.dirty {
+		specs = append(specs, config.RefSpec("+"+name.String()+":"+name.String()))
+	}
+	err := r.Git.Push(&git.PushOptions{RemoteName: "origin", RefSpecs: specs})
+	if err != nil && err != git.NoErrAlreadyUpToDate {
+		r.t.Fatal(err)
+	}
+	r.dirty = nil
 }
 
 // Clone pushes, then clones the remote into a new directory with branch

@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"context"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/relman-dev/relman/internal/backport"
+	"github.com/relman-dev/relman/internal/version"
+)
+
+func backportCommand(s *settings) (string, step) {
+	s.add("version", "", "the release this run follows (the tag step's version output; default: the release tag at HEAD)")
+	s.add("impact", "", "the release's impact (the tag step's impact output); the version decides, this is checked against it")
+	addBuildSystemSettings(s)
+	addRemoteSettings(s)
+	return "relman backport-branch: after a release, bring the release branches release/N and release/N.M up to it, or create them", backportRun
+}
+
+func backportRun(ctx context.Context, c *job) error {
+	s := c.s
+	bs, err := buildSystemFromSettings(s)
+	if err != nil {
+		return err
+	}
+	k, err := openCheckout(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer k.repo.Close()
+	v, err := releaseVersion(c, k.repo, k.head, s.str("tag-prefix"))
+	if err != nil {
+		return err
+	}
+	if imp := s.str("impact"); imp != "" {
+		want, err := version.ParseImpact(imp)
+		if err != nil {
+			return usageError{err}
+		}
+		if got := impactOf(v); want != got && !(v.Major() == 0 && want == version.Major && got == version.Minor) {
+			c.rep.Warningf("impact %s does not match version %s (a %s release): following the version", want, v, got)
+		}
+	}
+	res, err := backport.Run(ctx, backport.Options{
+		Repo: k.repo, Source: k.head, Branch: k.branch, DefaultBranch: k.defaultBranch,
+		BranchPrefix: s.str("branch-prefix"), Version: v, Remote: k.remote, Auth: k.auth(),
+		VersionFiles: bs.versionFiles, DryRun: k.dryRun, Log: c.rep,
+		Author: func() object.Signature { return signature(s, c, k.repo) },
+	})
+	if err != nil {
+		return err
+	}
+	c.output("branches-created", strings.Join(res.Created(), ","))
+	c.output("branches-updated", strings.Join(res.Updated(), ","))
+	var b strings.Builder
+	b.WriteString("## relman backport-branch\n\n")
+	if len(res.Updates) == 0 {
+		b.WriteString("No release branch to bring up for a release from `" + mdCode(k.branch) + "`.\n")
+	}
+	for _, u := range res.Updates {
+		b.WriteString("- `" + mdCode(u.Branch) + "`: " + u.Kind + "\n")
+	}
+	c.summary = b.String()
+	return nil
+}
+
+// impactOf reads the kind of a release from its version: X.Y.Z with Z > 0
+// is a patch, X.Y.0 with Y > 0 a minor, X.0.0 a major release.
+func impactOf(v interface {
+	Minor() uint64
+	Patch() uint64
+}) version.Impact {
+	switch {
+	case v.Patch() > 0:
+		return version.Patch
+	case v.Minor() > 0:
+		return version.Minor
+	}
+	return version.Major
+}

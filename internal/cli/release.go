@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/Masterminds/semver/v3"
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/relman-dev/relman/internal/gitrepo"
+	"github.com/relman-dev/relman/internal/version"
+)
+
+// releaseAt finds the release made of commit head: the highest release tag
+// on head itself or on a version commit whose only parent is head (Maven
+// and Python releases). ok is false when there is none.
+func releaseAt(repo *gitrepo.Repo, head plumbing.Hash, prefix string) (v *semver.Version, tag string, ok bool, err error) {
+	tags, err := repo.Tags()
+	if err != nil {
+		return nil, "", false, err
+	}
+	for _, t := range tags {
+		tv, isRelease := version.ParseTag(t.Name, prefix)
+		if !isRelease || (v != nil && !tv.GreaterThan(v)) {
+			continue
+		}
+		p, err := repo.Peel(t)
+		if err != nil {
+			return nil, "", false, err
+		}
+		on := p.Commit == head
+		if !on {
+			if c, err := repo.Commit(p.Commit); err == nil && len(c.ParentHashes) == 1 && c.ParentHashes[0] == head {
+				on = true
+			}
+		}
+		if on {
+			v, tag = tv, t.Name
+		}
+	}
+	return v, tag, v != nil, nil
+}
+
+// releaseVersion reads the version a step follows: the --version setting
+// (the tag step's output), else the release tag at HEAD.
+func releaseVersion(c *job, repo *gitrepo.Repo, head plumbing.Hash, prefix string) (*semver.Version, error) {
+	if s := c.s.str("version"); s != "" {
+		v, ok := version.ParseTag(s, "")
+		if !ok {
+			return nil, usagef("version %q: expected a release version X.Y.Z (the tag step's version output)", s)
+		}
+		return v, nil
+	}
+	v, tag, ok, err := releaseAt(repo, head, prefix)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, usagef("no release tag on HEAD (%s): pass --version X.Y.Z, the tag step's version output", head.String()[:12])
+	}
+	c.rep.Infof("following release %s, tagged at HEAD", tag)
+	return v, nil
+}
+
+// checkout is what every step that writes to the remote resolves first.
+type checkout struct {
+	repo          *gitrepo.Repo
+	head          plumbing.Hash
+	branch        string
+	defaultBranch string
+	remote        string
+	forge         forgeInfo
+	token         string
+	dryRun        bool
+}
+
+func (k *checkout) auth() gitrepo.Auth { return gitrepo.Auth{Username: k.forge.pushUser, Token: k.token} }
+
+// openCheckout opens the repository and resolves branch, default branch,
+// remote, forge and token. The caller closes k.repo.
+func openCheckout(ctx context.Context, c *job) (*checkout, error) {
+	s := c.s
+	k := &checkout{token: s.str("token"), remote: s.str("remote")}
+	if k.token != "" {
+		c.rep.Mask(k.token)
+	}
+	var err error
+	if k.dryRun, err = s.boolean("dry-run"); err != nil {
+		return nil, err
+	}
+	if k.repo, err = gitrepo.Open(s.str("repo")); err != nil {
+		return nil, usageError{err}
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			k.repo.Close()
+		}
+	}()
+	var checkedOut string
+	if k.head, checkedOut, err = k.repo.Head(); err != nil {
+		return nil, err
+	}
+	if k.branch = resolveBranch(s, c.kind, checkedOut); k.branch == "" {
+		return nil, usagef("HEAD is detached and no CI branch is set: pass --branch NAME (the branch this commit is released from)")
+	}
+	if k.forge, err = resolveForge(s, c, k.repo, k.remote); err != nil {
+		return nil, err
+	}
+	if k.defaultBranch, err = resolveDefaultBranch(ctx, s, c, k.repo, k.remote, k.forge); err != nil {
+		return nil, err
+	}
+	ok = true
+	return k, nil
+}
+
+// addRemoteSettings adds the settings of steps that push.
+func addRemoteSettings(s *settings) {
+	s.add("branch-prefix", "release/", "prefix of release branches (release/N, release/N.M)")
+	s.add("tag-prefix", "", `prefix of release tags, e.g. "v"`)
+	s.add("forge", "", "github or gitlab (default: detected from CI or the remote URL)")
+	s.add("api-url", "", "forge API URL (default: GITHUB_API_URL, CI_API_V4_URL, or from the remote URL)")
+	s.add("project", "", "OWNER/NAME on GitHub, project id or path on GitLab (default: from CI or the remote URL)")
+	s.add("token", "", "forge token: authenticates pushes over HTTPS", "GITHUB_TOKEN", "GITLAB_TOKEN")
+	s.add("git-user-name", "", "commit author name (default: the CI bot, else git config user.name, else relman)")
+	s.add("git-user-email", "", "commit author email")
+}
