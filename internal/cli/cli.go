@@ -41,6 +41,8 @@ const usageText = `relman: release management for git repositories
 Usage:
   relman tag [settings]       compute the next version from merged changes, tag and push it
   relman backport-branch      bring release/N and release/N.M up to the release, or create them
+  relman prep-commit          set the next development version on the branches the release touched
+  relman releasedef generate  write release-NAME.yml pinning every artifact's version from git tags
   relman version              print relman's version
   relman help [command]       show help
 
@@ -65,6 +67,10 @@ func Main(ctx context.Context, env Env) int {
 		return runStep(ctx, env, "tag", args, tagCommand)
 	case "backport-branch":
 		return runStep(ctx, env, "backport-branch", args, backportCommand)
+	case "prep-commit":
+		return runStep(ctx, env, "prep-commit", args, prepCommand)
+	case "releasedef":
+		return releasedefMain(ctx, env, args)
 	case "version", "--version":
 		fmt.Fprintf(env.Stdout, "relman %s\n", Version)
 		return ExitOK

@@ -25,7 +25,7 @@ import (
 func tagCommand(s *settings) (string, step) {
 	s.add("impact-from", "auto", "where impacts come from: labels, commits, or auto (labels when a forge token is set)")
 	s.add("stable-release", "", "force 1.0.0 on a 0.x line: a non-zero integer or true/t/yes/y", "STABLE_RELEASE")
-	s.add("build-system", "simple", "what the tag points at: simple (the pipeline commit)")
+	addBuildSystemSettings(s)
 	s.add("label-major", impact.DefaultLabels.Major, "label of major changes")
 	s.add("label-minor", impact.DefaultLabels.Minor, "label of minor changes")
 	s.add("label-patch", impact.DefaultLabels.Patch, "label of patch changes")
@@ -47,11 +47,10 @@ func tagRun(ctx context.Context, c *job) error {
 	if err != nil {
 		return err
 	}
-	buildSystem, err := s.oneOf("build-system", "simple")
+	bs, err := buildSystemFromSettings(s)
 	if err != nil {
 		return err
 	}
-	_ = buildSystem
 	k, err := openCheckout(ctx, c)
 	if err != nil {
 		return err
@@ -63,10 +62,11 @@ func tagRun(ctx context.Context, c *job) error {
 		Repo: k.repo, Commit: k.head, Branch: k.branch, DefaultBranch: k.defaultBranch,
 		BranchPrefix: s.str("branch-prefix"), TagPrefix: s.str("tag-prefix"), Remote: k.remote,
 		Auth: k.auth(), Labels: labels, Stable: stable,
-		DryRun: k.dryRun, BuildSystem: tagstep.Simple{}, Log: c.rep,
+		DryRun: k.dryRun, Log: c.rep,
 		Tagger: func() object.Signature { return signature(s, c, k.repo) },
 		Links:  tagstep.Links{ProjectURL: fg.webURL, GitLab: fg.kind == "gitlab"},
 	}
+	opts.BuildSystem = bs.tagBuildSystem(c, opts.Tagger)
 	switch {
 	case from == "commits", from == "auto" && (token == "" || fg.kind == ""):
 		opts.Source = tagstep.FromCommits
