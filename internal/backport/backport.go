@@ -47,6 +47,8 @@ type Options struct {
 	DryRun       bool
 	Author       func() object.Signature
 	Log          Logger
+
+	beforePush func(attempt int) // tests: move the remote in between
 }
 
 // Update is what happens to one release branch.
@@ -119,7 +121,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	const attempts = 3
 	for attempt := 1; ; attempt++ {
-		res, err := once(ctx, o, targets)
+		res, err := once(ctx, o, targets, attempt)
 		if !errors.Is(err, gitrepo.ErrRejected) || attempt == attempts || o.DryRun {
 			return res, err
 		}
@@ -127,7 +129,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 }
 
-func once(ctx context.Context, o Options, targets []string) (*Result, error) {
+func once(ctx context.Context, o Options, targets []string, attempt int) (*Result, error) {
 	heads, err := o.Repo.RemoteHeads(ctx, o.Remote, o.Auth)
 	if err != nil {
 		return nil, err
@@ -174,6 +176,9 @@ func once(ctx context.Context, o Options, targets []string) (*Result, error) {
 	}
 	if len(specs) == 0 || o.DryRun {
 		return res, nil
+	}
+	if o.beforePush != nil {
+		o.beforePush(attempt)
 	}
 	if err := o.Repo.PushRefs(ctx, o.Remote, o.Auth, true, specs...); err != nil {
 		return nil, err

@@ -39,6 +39,11 @@ func remoteHeads(t *testing.T, g *gittest.Repo) map[string]plumbing.Hash {
 
 func run(t *testing.T, g *gittest.Repo, branch, ver string, dry bool) (*Result, error) {
 	t.Helper()
+	return runHook(t, g, branch, ver, dry, nil)
+}
+
+func runHook(t *testing.T, g *gittest.Repo, branch, ver string, dry bool, hook func(int)) (*Result, error) {
+	t.Helper()
 	dir := g.Clone(branch)
 	repo, err := gitrepo.Open(dir)
 	if err != nil {
@@ -50,6 +55,7 @@ func run(t *testing.T, g *gittest.Repo, branch, ver string, dry bool) (*Result, 
 		Repo: repo, Source: head, Branch: branch, DefaultBranch: "main", BranchPrefix: "release/",
 		Version: semver.MustParse(ver), Remote: "origin", VersionFiles: versionFile, DryRun: dry,
 		Author: func() object.Signature { return gittest.Sig(gittest.Epoch) }, Log: &nopLog{},
+		beforePush: hook,
 	})
 }
 
@@ -204,5 +210,52 @@ func TestDryRun(t *testing.T) {
 	}
 	if diff := cmp.Diff(before, remoteHeads(t, g)); diff != "" {
 		t.Errorf("dry run moved branches:\n%s", diff)
+	}
+}
+
+// TestPushRace moves a release branch on the remote between the
+// computation and the push: the push is refused (never forced), the step
+// computes again on the new head, and the second push lands both updates
+// together.
+func TestPushRace(t *testing.T) {
+	g := gittest.New(t)
+	base := g.Commit("main", "feat: a", map[string]string{"VERSION": "1.3.0-SNAPSHOT\n"})
+	g.SetBranch("release/1", base)
+	g.SetBranch("release/1.2", base)
+	g.Commit("main", "fix: b", map[string]string{"src": "2"})
+	var prep plumbing.Hash
+	res, err := runHook(t, g, "main", "1.2.1", false, func(attempt int) {
+		if attempt == 1 { // a prep commit lands on release/1.2 meanwhile
+			g.Sync()
+			prep = g.Commit("release/1.2", "Prepare 1.2.1-SNAPSHOT [skip ci]\n\nRelman-Prep: 1.2.1-SNAPSHOT\n", map[string]string{"VERSION": "1.2.1-SNAPSHOT\n"})
+			g.Push()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	heads := remoteHeads(t, g)
+	if heads["release/1"] != g.Head("main") {
+		t.Errorf("release/1 at %s, want main", heads["release/1"])
+	}
+	r, _ := gitrepo.Open(g.Remote)
+	defer r.Close()
+	c, err := r.Commit(heads["release/1.2"])
+	if err != nil || len(c.ParentHashes) != 2 || c.ParentHashes[0] != prep {
+		t.Fatalf("release/1.2 = %v (%v): want a merge over the concurrent prep commit %s", c, err, prep)
+	}
+	if len(res.Updated()) != 2 {
+		t.Errorf("updated %v", res.Updated())
+	}
+	// If it never settles, a bounded number of attempts, then an error.
+	g.Commit("main", "fix: c", map[string]string{"src": "3"})
+	_, err = runHook(t, g, "main", "1.2.2", false, func(attempt int) {
+		g.Sync()
+		v := fmt.Sprintf("1.3.%d-SNAPSHOT", attempt)
+		g.Commit("release/1", "Prepare "+v+"\n\nRelman-Prep: "+v+"\n", map[string]string{"VERSION": v + "\n"})
+		g.Push()
+	})
+	if !errors.Is(err, gitrepo.ErrRejected) {
+		t.Errorf("err = %v, want a rejected push after the retries", err)
 	}
 }

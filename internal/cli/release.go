@@ -73,7 +73,9 @@ type checkout struct {
 	dryRun        bool
 }
 
-func (k *checkout) auth() gitrepo.Auth { return gitrepo.Auth{Username: k.forge.pushUser, Token: k.token} }
+func (k *checkout) auth() gitrepo.Auth {
+	return gitrepo.Auth{Username: k.forge.pushUser, Token: k.token}
+}
 
 // openCheckout opens the repository and resolves branch, default branch,
 // remote, forge and token. The caller closes k.repo.

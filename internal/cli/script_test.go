@@ -45,6 +45,7 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"repo":  cmdRepo,
 			"forge": cmdForge,
+			"rdef":  cmdReleasedefRepo,
 		},
 	})
 }
@@ -195,9 +196,9 @@ func cmdRepo(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // cmdForge starts a fake forge API (github or gitlab) that serves the merge
-// requests recorded in $WORK/mrs.json with the documented JSON, fails on any
-// other route, counts requests in $WORK/forge-requests, and points relman
-// at it through RELMAN_FORGE, RELMAN_API_URL and RELMAN_PROJECT.
+// requests recorded in $WORK/mrs.json with the documented JSON, fails the
+// script on any other route, counts requests in $WORK/forge-requests, and
+// points relman at it through RELMAN_FORGE, RELMAN_API_URL and RELMAN_PROJECT.
 func cmdForge(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: forge github|gitlab")
@@ -206,19 +207,53 @@ func cmdForge(ts *testscript.TestScript, neg bool, args []string) {
 	work := ts.Getenv("WORK")
 	var mu sync.Mutex
 	count := 0
+	var unhandled []string
+	h := fakeForgeHandler(kind, filepath.Join(work, "mrs.json"), func(r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		count++
+		_ = os.WriteFile(filepath.Join(work, "forge-requests"), []byte(strconv.Itoa(count)+"\n"), 0o644)
+	}, func(route string) {
+		mu.Lock()
+		defer mu.Unlock()
+		unhandled = append(unhandled, route)
+	})
+	srv := httptest.NewServer(h)
+	ts.Defer(func() {
+		srv.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		if len(unhandled) > 0 {
+			ts.Fatalf("the fake %s forge got requests it does not serve: %v", kind, unhandled)
+		}
+	})
+	for k, v := range forgeEnv(kind, srv.URL) {
+		ts.Setenv(k, v)
+	}
+}
+
+// forgeEnv points relman at a fake forge.
+func forgeEnv(kind, url string) map[string]string {
+	if kind == "github" {
+		return map[string]string{"RELMAN_FORGE": kind, "RELMAN_API_URL": url, "RELMAN_PROJECT": "acme/widget"}
+	}
+	return map[string]string{"RELMAN_FORGE": kind, "RELMAN_API_URL": url + "/api/v4", "RELMAN_PROJECT": "42"}
+}
+
+// fakeForgeHandler serves the merge requests in mrsPath as the GitHub REST
+// API or the GitLab REST API v4 document them. Every request is counted;
+// routes it does not serve are reported and answered 404.
+func fakeForgeHandler(kind, mrsPath string, count func(*http.Request), unhandled func(string)) http.Handler {
 	load := func() []mrRecord {
 		var mrs []mrRecord
-		if b, err := os.ReadFile(filepath.Join(work, "mrs.json")); err == nil {
+		if b, err := os.ReadFile(mrsPath); err == nil {
 			_ = json.Unmarshal(b, &mrs)
 		}
 		sort.Slice(mrs, func(i, j int) bool { return mrs[i].MergedAt > mrs[j].MergedAt })
 		return mrs
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		count++
-		_ = os.WriteFile(filepath.Join(work, "forge-requests"), []byte(strconv.Itoa(count)+"\n"), 0o644)
-		mu.Unlock()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		count(r)
 		if auth := r.Header.Get("Authorization") + r.Header.Get("Private-Token"); !strings.Contains(auth, "test-token-") {
 			w.WriteHeader(http.StatusUnauthorized)
 			fmt.Fprint(w, `{"message":"401 Unauthorized"}`)
@@ -293,24 +328,8 @@ func cmdForge(ts *testscript.TestScript, neg bool, args []string) {
 		case kind == "gitlab" && r.URL.Path == "/api/v4/projects/42":
 			fmt.Fprint(w, `{"id":42,"path_with_namespace":"acme/widget","default_branch":"main"}`)
 		default:
+			unhandled(r.Method + " " + r.URL.String())
 			http.Error(w, `{"message":"404 Not Found"}`, http.StatusNotFound)
-			mu.Lock()
-			_ = os.WriteFile(filepath.Join(work, "forge-unhandled"), []byte(r.Method+" "+r.URL.String()+"\n"), 0o644)
-			mu.Unlock()
-		}
-	}))
-	ts.Defer(func() {
-		srv.Close()
-		if b, err := os.ReadFile(filepath.Join(work, "forge-unhandled")); err == nil {
-			ts.Fatalf("the fake %s forge got a request it does not serve: %s", kind, b)
 		}
 	})
-	ts.Setenv("RELMAN_FORGE", kind)
-	if kind == "github" {
-		ts.Setenv("RELMAN_API_URL", srv.URL)
-		ts.Setenv("RELMAN_PROJECT", "acme/widget")
-	} else {
-		ts.Setenv("RELMAN_API_URL", srv.URL+"/api/v4")
-		ts.Setenv("RELMAN_PROJECT", "42")
-	}
 }

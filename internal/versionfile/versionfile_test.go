@@ -1,0 +1,239 @@
+package versionfile
+
+import (
+	"errors"
+	"os"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestPEP440Dev(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"1.3.0", "1.3.0.dev0"},
+		{"2.0.1", "2.0.1.dev0"},
+		{"1.3.0.dev0", "1.3.0.dev0"},
+		{"1.3.0rc1", "1.3.0rc1.dev0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := PEP440Dev(tt.in); got != tt.want {
+				t.Errorf("PEP440Dev(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseVersionFile(t *testing.T) {
+	tests := []struct {
+		spec, want, name string
+	}{
+		{"package.json", "package.json:package.json", "version file package.json (package.json)"},
+		{" web/package.json ", "web/package.json:package.json", "version file web/package.json (package.json)"},
+		{"app/build.props:properties", "app/build.props:gradle.properties", "version file app/build.props (gradle.properties)"},
+		{"gradle.properties", "gradle.properties:gradle.properties", "version file gradle.properties (gradle.properties)"},
+		{"./pyproject.toml", "pyproject.toml:pyproject.toml", "version file pyproject.toml (pyproject.toml)"},
+		{"charts/web/Chart.yaml", "charts/web/Chart.yaml:Chart.yaml", "version file charts/web/Chart.yaml (Chart.yaml)"},
+		{"charts/web/Chart.yaml:appVersion", "charts/web/Chart.yaml:Chart.yaml:appVersion", "version file charts/web/Chart.yaml (Chart.yaml appVersion)"},
+		{"deploy/chart.yml:Chart.yaml:appversion", "deploy/chart.yml:Chart.yaml:appVersion", "version file deploy/chart.yml (Chart.yaml appVersion)"},
+		{"Cargo.toml", "Cargo.toml:Cargo.toml", "version file Cargo.toml (Cargo.toml)"},
+		{`src/app/__init__.py=__version__ = "([^"]+)"`, `src/app/__init__.py=__version__ = "([^"]+)"`, `version file src/app/__init__.py (pattern __version__ = "([^"]+)")`},
+		{`a:b.txt=v(\d+)`, `a:b.txt=v(\d+)`, `version file a:b.txt (pattern v(\d+))`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.spec, func(t *testing.T) {
+			v, err := ParseVersionFile(tt.spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([]string{tt.want, tt.name}, []string{v.String(), v.Name()}); diff != "" {
+				t.Errorf("String, Name (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestNew(t *testing.T) {
+	tests := []struct {
+		name    string
+		config  Config
+		want    string
+		wantErr string
+	}{
+		{name: "simple", config: Config{}, want: ""},
+		{name: "maven", config: Config{BuildSystem: "Maven"}, want: "maven (pom.xml)"},
+		{name: "python and files", config: Config{BuildSystem: "python", VersionFiles: []string{"package.json", "", "Chart.yaml:appVersion"}},
+			want: "python (VERSION), version file package.json (package.json), version file Chart.yaml (Chart.yaml appVersion)"},
+		{name: "unknown build system", config: Config{BuildSystem: "gradle"}, wantErr: `unknown build system "gradle": expected simple, python or maven`},
+		{name: "bad entry", config: Config{VersionFiles: []string{"x.txt"}}, wantErr: `version-files entry "x.txt": unknown version file format: cannot tell the format of x.txt from its name: expected a file named package.json, gradle.properties, pyproject.toml, Chart.yaml, Cargo.toml, or PATH:FORMAT, or PATH=REGEX with one capture group around the version`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := New(tt.config)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("error = %v, want %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := m.Name(); got != tt.want {
+				t.Errorf("Name = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestMulti sets a version through a build system editor and version files,
+// two of which edit the same file.
+func TestMulti(t *testing.T) {
+	files := MapFiles{
+		"VERSION":    []byte("1.2.3\n"),
+		"Chart.yaml": []byte("version: 1.2.3\nappVersion: \"1.2.3\"\n"),
+	}
+	m, err := New(Config{BuildSystem: "python", VersionFiles: []string{"Chart.yaml", "Chart.yaml:appVersion"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths, err := m.Paths(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"VERSION", "Chart.yaml"}, paths); diff != "" {
+		t.Errorf("Paths (-want +got):\n%s", diff)
+	}
+	cur, err := m.Current(files)
+	if err != nil || cur != "1.2.3" {
+		t.Errorf("Current = %q, %v; want 1.2.3", cur, err)
+	}
+	cs, err := m.Set(files, "1.3.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Change{
+		{Path: "VERSION", Old: files["VERSION"], New: []byte("1.3.0\n")},
+		{Path: "Chart.yaml", Old: files["Chart.yaml"], New: []byte("version: 1.3.0\nappVersion: \"1.3.0\"\n")},
+	}
+	if diff := cmp.Diff(want, cs); diff != "" {
+		t.Errorf("Set (-want +got):\n%s", diff)
+	}
+	if _, err := (Multi{}).Current(files); !errors.Is(err, ErrNoVersion) {
+		t.Errorf("empty Multi: Current error = %v, want ErrNoVersion", err)
+	}
+	if cs, err := (Multi{}).Set(files, "1.3.0"); err != nil || len(cs) != 0 {
+		t.Errorf("empty Multi: Set = %v, %v; want nothing", cs, err)
+	}
+}
+
+// TestMavenReactor checks the parts of a reactor that the golden files do
+// not show directly.
+func TestMavenReactor(t *testing.T) {
+	files := readTree(t, "testdata/golden/maven-reactor/in")
+	paths, err := Maven{}.Paths(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"pom.xml", "core/pom.xml", "services/pom.xml", "services/orders/pom.xml",
+		"services/billing/pom.xml", "tools/shop-maven-plugin/pom.xml", "it/pom.xml",
+	}
+	if diff := cmp.Diff(want, paths); diff != "" {
+		t.Errorf("Paths (-want +got):\n%s", diff)
+	}
+	// The directory works as Files too.
+	cur, err := Maven{}.Current(os.DirFS("testdata/golden/maven-reactor/in").(Files))
+	if err != nil || cur != "1.4.0-SNAPSHOT" {
+		t.Errorf("Current = %q, %v; want 1.4.0-SNAPSHOT", cur, err)
+	}
+}
+
+func TestMaven(t *testing.T) {
+	tests := []struct {
+		name    string
+		files   MapFiles
+		version string
+		want    map[string]string // changed files
+	}{
+		{
+			name: "ISO-8859-1 pom keeps its bytes",
+			files: MapFiles{"pom.xml": []byte("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<project><name>Caf\xe9</name>" +
+				"<artifactId>a</artifactId><version>1.0</version></project>")},
+			version: "1.1",
+			want: map[string]string{"pom.xml": "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<project><name>Caf\xe9</name>" +
+				"<artifactId>a</artifactId><version>1.1</version></project>"},
+		},
+		{
+			name: "revision defined in the child overrides the root's",
+			files: MapFiles{
+				"pom.xml": []byte(`<project><groupId>g</groupId><artifactId>r</artifactId><version>${revision}</version>` +
+					`<properties><revision>1.0</revision></properties><modules><module>c</module></modules></project>`),
+				"c/pom.xml": []byte(`<project><parent><groupId>g</groupId><artifactId>r</artifactId><version>${revision}</version></parent>` +
+					`<artifactId>c</artifactId><version>${revision}</version><properties><revision>1.0</revision></properties></project>`),
+			},
+			version: "2.0",
+			want: map[string]string{
+				"pom.xml": `<project><groupId>g</groupId><artifactId>r</artifactId><version>${revision}</version>` +
+					`<properties><revision>2.0</revision></properties><modules><module>c</module></modules></project>`,
+				"c/pom.xml": `<project><parent><groupId>g</groupId><artifactId>r</artifactId><version>${revision}</version></parent>` +
+					`<artifactId>c</artifactId><version>${revision}</version><properties><revision>2.0</revision></properties></project>`,
+			},
+		},
+		{
+			name: "parent with the same artifactId in another group is external",
+			files: MapFiles{
+				"pom.xml": []byte(`<project><groupId>g</groupId><artifactId>r</artifactId><version>1.0</version><modules><module>c</module></modules></project>`),
+				"c/pom.xml": []byte(`<project><parent><groupId>other</groupId><artifactId>r</artifactId><version>1.0</version></parent>` +
+					`<groupId>g</groupId><artifactId>c</artifactId><version>1.0</version></project>`),
+			},
+			version: "1.1",
+			want: map[string]string{
+				"pom.xml": `<project><groupId>g</groupId><artifactId>r</artifactId><version>1.1</version><modules><module>c</module></modules></project>`,
+				"c/pom.xml": `<project><parent><groupId>other</groupId><artifactId>r</artifactId><version>1.0</version></parent>` +
+					`<groupId>g</groupId><artifactId>c</artifactId><version>1.1</version></project>`,
+			},
+		},
+		{
+			name: "plugin without groupId and module as a pom file",
+			files: MapFiles{
+				"pom.xml": []byte(`<project><groupId>org.apache.maven.plugins</groupId><artifactId>maven-x-plugin</artifactId><version>1.0</version>` +
+					`<modules><module>alt/other-pom.xml</module></modules></project>`),
+				"alt/other-pom.xml": []byte(`<project><parent><groupId>org.apache.maven.plugins</groupId><artifactId>maven-x-plugin</artifactId>` +
+					`<version>1.0</version><relativePath>..</relativePath></parent><artifactId>y</artifactId>` +
+					`<build><plugins><plugin><artifactId>maven-x-plugin</artifactId><version>1.0</version></plugin>` +
+					`<plugin><artifactId>maven-x-plugin</artifactId><version>0.9</version></plugin></plugins></build></project>`),
+			},
+			version: "1.1",
+			want: map[string]string{
+				"pom.xml": `<project><groupId>org.apache.maven.plugins</groupId><artifactId>maven-x-plugin</artifactId><version>1.1</version>` +
+					`<modules><module>alt/other-pom.xml</module></modules></project>`,
+				"alt/other-pom.xml": `<project><parent><groupId>org.apache.maven.plugins</groupId><artifactId>maven-x-plugin</artifactId>` +
+					`<version>1.1</version><relativePath>..</relativePath></parent><artifactId>y</artifactId>` +
+					`<build><plugins><plugin><artifactId>maven-x-plugin</artifactId><version>1.1</version></plugin>` +
+					`<plugin><artifactId>maven-x-plugin</artifactId><version>0.9</version></plugin></plugins></build></project>`,
+			},
+		},
+		{
+			name:    "same version: no change",
+			files:   MapFiles{"pom.xml": []byte(`<project><artifactId>a</artifactId><version> 1.0 </version></project>`)},
+			version: "1.0",
+			want:    map[string]string{},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cs, err := Maven{}.Set(tt.files, tt.version)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			for _, c := range cs {
+				got[c.Path] = string(c.New)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("changed files (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
