@@ -5,6 +5,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -43,6 +44,8 @@ Usage:
   relman backport-branch      bring release/N and release/N.M up to the release, or create them
   relman prep-commit          set the next development version on the branches the release touched
   relman releasedef generate  write release-NAME.yml pinning every artifact's version from git tags
+  relman s3 SUBCOMMAND        release assets in a versioned S3 bucket: versioning, sync, status,
+                              versions, diff, rollback (relman s3 help)
   relman version              print relman's version
   relman help [command]       show help
 
@@ -71,6 +74,18 @@ func Main(ctx context.Context, env Env) int {
 		return runStep(ctx, env, "prep-commit", args, prepCommand)
 	case "releasedef":
 		return releasedefMain(ctx, env, args)
+	case "s3":
+		return s3Main(ctx, env, args)
+	case "catalog":
+		// Every step's settings and outputs, as JSON: the source of
+		// action.yml, the GitLab components and the README tables.
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(Catalog()); err != nil {
+			fmt.Fprintf(env.Stderr, "relman catalog: %v\n", err)
+			return ExitFailed
+		}
+		return ExitOK
 	case "version", "--version":
 		fmt.Fprintf(env.Stdout, "relman %s\n", Version)
 		return ExitOK
@@ -106,16 +121,21 @@ func (c *job) output(name, value string) {
 	c.outputs = append(c.outputs, ci.Output{Name: name, Value: value})
 }
 
-// runStep parses the settings common to every step, builds the reporter for
-// the runner, runs the step and reports its outputs or its error.
-func runStep(ctx context.Context, env Env, name string, args []string, define func(*settings) (string, step)) int {
-	s := newSettings(name, env.Getenv, env.Stderr)
+// addCommonSettings adds the settings every step shares.
+func addCommonSettings(s *settings) {
 	s.add("repo", ".", "the repository directory")
 	s.add("branch", "", "the branch being released (default: the CI branch, else the checked-out branch)")
 	s.add("default-branch", "", "the default branch (default: from CI, the remote's HEAD, or the forge)")
 	s.add("remote", "origin", "the remote to push to")
 	s.addBool("dry-run", "compute and print what would change, write nothing")
 	s.add("output", "text", "local output format: text or json")
+}
+
+// runStep parses the settings common to every step, builds the reporter for
+// the runner, runs the step and reports its outputs or its error.
+func runStep(ctx context.Context, env Env, name string, args []string, define func(*settings) (string, step)) int {
+	s := newSettings(name, env.Getenv, env.Stderr)
+	addCommonSettings(s)
 	synopsis, run := define(s)
 	s.fs.Usage = func() { s.usage(env.Stderr, synopsis) }
 
