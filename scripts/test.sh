@@ -4,6 +4,68 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# >>> MinIO for the S3 tests (internal/s3store, internal/s3step, relman s3) >>>
+# A real S3 server on loopback: built once from a pinned version into
+# .cache/tools/bin (the build takes minutes, so it starts now, in the
+# background, and the checks below run meanwhile), started before the tests
+# on a free port with a temporary directory, stopped at exit. The tests read
+# RELMAN_TEST_S3_*; with RELMAN_TEST_S3_REQUIRED=1 they fail when it is gone.
+MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
+minio_bin="$PWD/.cache/tools/bin/minio-$MINIO_VERSION"
+minio_build_pid=
+if [ ! -x "$minio_bin" ]; then
+  echo "== building MinIO $MINIO_VERSION in the background (cached in .cache/tools/bin)"
+  minio_gobin=$(mktemp -d)
+  ( GOBIN="$minio_gobin" go install "github.com/minio/minio@$MINIO_VERSION" >"$minio_gobin/build.log" 2>&1 \
+      && mkdir -p "$(dirname "$minio_bin")" && mv "$minio_gobin/minio" "$minio_bin" ) &
+  minio_build_pid=$!
+fi
+minio_pid=
+minio_dir=
+stop_minio() {
+  if [ -n "$minio_pid" ]; then kill "$minio_pid" 2>/dev/null || true; wait "$minio_pid" 2>/dev/null || true; fi
+  if [ -n "$minio_dir" ]; then rm -rf "$minio_dir"; fi
+  if [ -n "$minio_build_pid" ]; then kill "$minio_build_pid" 2>/dev/null || true; fi
+}
+trap stop_minio EXIT
+start_minio() {
+  if [ -n "$minio_build_pid" ]; then
+    echo "== waiting for the MinIO build"
+    if ! wait "$minio_build_pid"; then
+      minio_build_pid=
+      cat "$minio_gobin/build.log"; echo "MinIO build failed"; return 1
+    fi
+    minio_build_pid=
+    rm -rf "$minio_gobin"
+  fi
+  minio_dir=$(mktemp -d)
+  local user=relman-test pass key port tries=0
+  pass=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+  key=$(head -c 32 /dev/urandom | base64)
+  while :; do
+    tries=$((tries + 1))
+    port=$((20000 + RANDOM % 40000))
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then continue; fi
+    MINIO_ROOT_USER=$user MINIO_ROOT_PASSWORD=$pass MINIO_BROWSER=off \
+      MINIO_KMS_SECRET_KEY="relman-test:$key" MINIO_UPDATE=off \
+      "$minio_bin" server --quiet --address "127.0.0.1:$port" "$minio_dir/data" >"$minio_dir/log" 2>&1 &
+    minio_pid=$!
+    for _ in $(seq 100); do
+      if curl -fsS -o /dev/null "http://127.0.0.1:$port/minio/health/live" 2>/dev/null; then break 2; fi
+      if ! kill -0 "$minio_pid" 2>/dev/null; then break; fi
+      sleep 0.1
+    done
+    kill "$minio_pid" 2>/dev/null || true; wait "$minio_pid" 2>/dev/null || true; minio_pid=
+    if [ "$tries" -ge 5 ]; then cat "$minio_dir/log"; echo "MinIO did not start"; return 1; fi
+  done
+  echo "== MinIO on 127.0.0.1:$port"
+  export RELMAN_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
+  export RELMAN_TEST_S3_ACCESS_KEY=$user RELMAN_TEST_S3_SECRET_KEY=$pass
+  export RELMAN_TEST_S3_KMS_KEY="relman-test:$key"
+  export RELMAN_TEST_MINIO_BIN="$minio_bin" RELMAN_TEST_S3_REQUIRED=1
+}
+# <<< MinIO <<<
+
 echo "== gofmt"
 unformatted=$(gofmt -l $(find . -name '*.go' -not -path './.cache/*'))
 if [ -n "$unformatted" ]; then
@@ -15,6 +77,8 @@ go mod tidy -diff
 
 echo "== go vet"
 go vet ./...
+
+start_minio # MinIO (see above)
 
 echo "== go test"
 go test -race -count=1 "$@" ./...
