@@ -7,6 +7,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/relman-dev/relman/internal/prep"
+	"github.com/relman-dev/relman/internal/tagstep"
 )
 
 func prepCommand(s *settings) (string, step) {
@@ -68,7 +69,7 @@ func prepRun(ctx context.Context, c *job) error {
 			branches = append(branches, p.Branch)
 			state = "committed " + p.Commit.String()[:12]
 		}
-		b.WriteString("- `" + mdCode(p.Branch) + "` → `" + mdCode(p.Version) + "`: " + mdText(state) + "\n")
+		b.WriteString("- `" + mdCode(p.Branch) + "` → `" + mdCode(p.Version) + "`: " + tagstep.EscapeMarkdown(state) + "\n")
 	}
 	if len(bs.editors) == 0 {
 		next = ""

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -26,6 +27,9 @@ func tagCommand(s *settings) (string, step) {
 	s.add("impact-from", "auto", "where impacts come from: labels, commits, or auto (labels when a forge token is set)")
 	s.add("stable-release", "", "force 1.0.0 on a 0.x line: a non-zero integer or true/t/yes/y", "STABLE_RELEASE")
 	addBuildSystemSettings(s)
+	s.add("work-item-pattern", "", `regular expressions of work item ids in titles, comma or newline separated, e.g. "[A-Z]+-[0-9]+"`)
+	s.add("work-item-url", "", "link of a work item: {id} is replaced by its id, e.g. https://jira.example.com/browse/{id}")
+	s.add("notes-limit", "50", "changes listed in the release notes; the rest are counted")
 	s.add("label-major", impact.DefaultLabels.Major, "label of major changes")
 	s.add("label-minor", impact.DefaultLabels.Minor, "label of minor changes")
 	s.add("label-patch", impact.DefaultLabels.Patch, "label of patch changes")
@@ -51,12 +55,17 @@ func tagRun(ctx context.Context, c *job) error {
 	if err != nil {
 		return err
 	}
+	notes, err := notesFromSettings(s)
+	if err != nil {
+		return err
+	}
 	k, err := openCheckout(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer k.repo.Close()
 	token, fg := k.token, k.forge
+	notes.Links = tagstep.Links{ProjectURL: fg.webURL, GitLab: fg.kind == "gitlab"}
 
 	opts := tagstep.Options{
 		Repo: k.repo, Commit: k.head, Branch: k.branch, DefaultBranch: k.defaultBranch,
@@ -64,7 +73,7 @@ func tagRun(ctx context.Context, c *job) error {
 		Auth: k.auth(), Labels: labels, Stable: stable,
 		DryRun: k.dryRun, Log: c.rep,
 		Tagger: func() object.Signature { return signature(s, c, k.repo) },
-		Links:  tagstep.Links{ProjectURL: fg.webURL, GitLab: fg.kind == "gitlab"},
+		Notes:  notes,
 	}
 	opts.BuildSystem = bs.tagBuildSystem(c, opts.Tagger)
 	switch {
@@ -91,8 +100,32 @@ func tagRun(ctx context.Context, c *job) error {
 		return err
 	}
 	tagOutputs(c, res)
-	c.summary = tagSummary(res, opts.Links)
+	c.summary = tagSummary(res, opts.Notes)
 	return nil
+}
+
+func notesFromSettings(s *settings) (tagstep.NotesOptions, error) {
+	var o tagstep.NotesOptions
+	for _, p := range strings.FieldsFunc(s.str("work-item-pattern"), func(r rune) bool { return r == ',' || r == '\n' }) {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		re, err := regexp.Compile(p)
+		if err != nil {
+			return o, usagef("work-item-pattern %q is not a regular expression: %v", p, err)
+		}
+		o.WorkItems = append(o.WorkItems, re)
+	}
+	o.WorkItemURL = s.str("work-item-url")
+	if o.WorkItemURL != "" && !strings.HasPrefix(o.WorkItemURL, "https://") && !strings.HasPrefix(o.WorkItemURL, "http://") {
+		return o, usagef("work-item-url %q: expected an http(s) URL, e.g. https://jira.example.com/browse/{id}", o.WorkItemURL)
+	}
+	limit, err := strconv.Atoi(s.str("notes-limit"))
+	if err != nil || limit < 1 {
+		return o, usagef("notes-limit %q: expected a positive number of changes", s.str("notes-limit"))
+	}
+	o.Limit = limit
+	return o, nil
 }
 
 func resolveBranch(s *settings, kind ci.Kind, checkedOut string) string {
@@ -370,7 +403,7 @@ func tagOutputs(c *job, r *tagstep.Result) {
 	c.output("release-notes", notes)
 }
 
-func tagSummary(r *tagstep.Result, l tagstep.Links) string {
+func tagSummary(r *tagstep.Result, l tagstep.NotesOptions) string {
 	var b strings.Builder
 	switch {
 	case r.Released && r.DryRun:
@@ -380,7 +413,7 @@ func tagSummary(r *tagstep.Result, l tagstep.Links) string {
 	default:
 		b.WriteString("## relman tag: nothing to release\n\n")
 	}
-	fmt.Fprintf(&b, "%s.\n\n", mdText(r.Reason))
+	fmt.Fprintf(&b, "%s.\n\n", tagstep.EscapeMarkdown(r.Reason))
 	if r.PreviousTag != "" {
 		fmt.Fprintf(&b, "Previous release: `%s`. ", r.PreviousTag)
 	}
@@ -392,15 +425,12 @@ func tagSummary(r *tagstep.Result, l tagstep.Links) string {
 		for _, ch := range r.Changes {
 			ref := ch.Commit[:7]
 			if ch.Kind == "merge-request" {
-				ref = fmt.Sprintf("#%d", ch.Number)
-				if l.GitLab {
-					ref = fmt.Sprintf("!%d", ch.Number)
-				}
+				ref = l.Ref(ch.Number)
 				if ch.URL != "" {
-					ref = fmt.Sprintf("[%s](%s)", ref, ch.URL)
+					ref = fmt.Sprintf("[%s](%s)", ref, strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "|", "%7C").Replace(ch.URL))
 				}
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", ref, mdText(ch.Title), mdText(ch.Author), ch.Impact)
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", ref, tagstep.EscapeMarkdown(ch.Title), tagstep.EscapeMarkdown(ch.Author), ch.Impact)
 		}
 		b.WriteString("\n")
 	}
@@ -410,14 +440,9 @@ func tagSummary(r *tagstep.Result, l tagstep.Links) string {
 	return b.String()
 }
 
-// mdText makes untrusted text safe inside Markdown and table cells: one
-// line, no HTML, no table or link structure.
-func mdText(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	r := strings.NewReplacer("\\", "\\\\", "|", "\\|", "<", "&lt;", ">", "&gt;", "[", "\\[", "]", "\\]", "`", "\\`", "*", "\\*", "_", "\\_")
-	return r.Replace(s)
-}
-
 func mdCode(s string) string {
 	return strings.ReplaceAll(strings.Join(strings.Fields(s), " "), "`", "'")
 }
+
+// mdText makes untrusted text safe inside Markdown and table cells.
+func mdText(s string) string { return tagstep.EscapeMarkdown(s) }

@@ -165,6 +165,27 @@ func (r *Repo) PushRefs(ctx context.Context, remote string, auth Auth, atomic bo
 	}
 }
 
+// PushTag pushes one tag (never forced). pushed is false when the remote
+// already had exactly this tag object: another run pushed the same tag.
+func (r *Repo) PushTag(ctx context.Context, remote string, auth Auth, name string) (pushed bool, err error) {
+	_, u, err := r.remote(remote)
+	if err != nil {
+		return false, err
+	}
+	spec := config.RefSpec("refs/tags/" + name + ":refs/tags/" + name)
+	err = r.git.PushContext(ctx, &git.PushOptions{RemoteName: remote, RefSpecs: []config.RefSpec{spec}, Auth: auth.method(u)})
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, git.NoErrAlreadyUpToDate):
+		return false, nil
+	case errors.Is(err, git.ErrForceNeeded), isRejection(err):
+		return false, fmt.Errorf("push tag %s to %s: %w: %w", name, remote, ErrRejected, RedactError(err))
+	default:
+		return false, fmt.Errorf("push tag %s to %s: %w", name, remote, RedactError(err))
+	}
+}
+
 func isRejection(err error) bool {
 	s := err.Error()
 	for _, w := range []string{"non-fast-forward", "already exists", "rejected", "stale info", "failed to update ref"} {

@@ -83,7 +83,7 @@ type Options struct {
 	DryRun        bool
 	BuildSystem   BuildSystem
 	Tagger        func() object.Signature
-	Links         Links
+	Notes         NotesOptions
 	Log           Logger
 }
 
@@ -265,7 +265,7 @@ func once(ctx context.Context, o Options, line version.Line) (*Result, error) {
 		return nil, err
 	}
 	res.Commit = target
-	res.Notes = Notes(res, o.Links)
+	res.Notes = Notes(res, o.Notes)
 
 	if t, exists, err := o.Repo.Tag(res.Tag); err != nil {
 		return nil, err
@@ -294,7 +294,15 @@ func once(ctx context.Context, o Options, line version.Line) (*Result, error) {
 	if err := o.Repo.CreateTag(gitrepo.TagOptions{Name: res.Tag, Target: target, Message: res.Notes, Tagger: o.Tagger()}); err != nil {
 		return nil, err
 	}
-	if err := o.Repo.PushRefs(ctx, o.Remote, o.Auth, false, "refs/tags/"+res.Tag+":refs/tags/"+res.Tag); err != nil {
+	pushed, err := o.Repo.PushTag(ctx, o.Remote, o.Auth, res.Tag)
+	if err == nil && !pushed {
+		// The remote already had this very tag object: another pipeline
+		// made the same release in the same second. It reports it; this
+		// run changes nothing.
+		res.Released, res.Version, res.Tag = false, nil, ""
+		return existing(o, res, version.TagName(next.Next, prefix), target)
+	}
+	if err != nil {
 		// Nothing may stay half-done: the tag exists only with its push.
 		if derr := o.Repo.DeleteLocalTag(res.Tag); derr != nil {
 			o.Log.Warningf("%v", derr)
