@@ -1,0 +1,125 @@
+package cli_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/relman-dev/relman/internal/cli"
+	"github.com/relman-dev/relman/internal/gitrepo/gittest"
+)
+
+// cmdReleasedefRepo adds to the "repo" fixture what release definition
+// scripts need:
+//
+//	rdef put BRANCH PATH FILE   (commit $WORK/FILE at PATH on BRANCH, push)
+//	rdef show BRANCH PATH       (print PATH from BRANCH of the remote)
+//	rdef log BRANCH             (print the remote BRANCH's subjects, newest first)
+func cmdReleasedefRepo(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: rdef put BRANCH PATH FILE | show BRANCH PATH | log BRANCH")
+	}
+	t := &tsT{ts: ts}
+	base := ts.Getenv("WORK")
+	switch args[0] {
+	case "put":
+		if len(args) != 4 {
+			ts.Fatalf("usage: rdef put BRANCH PATH FILE")
+		}
+		b, err := os.ReadFile(ts.MkAbs(args[3]))
+		ts.Check(err)
+		g := gittest.Open(t, base)
+		g.Commit(args[1], "add "+args[2], map[string]string{args[2]: string(b)})
+		g.Push()
+	case "show", "log":
+		r, err := git.PlainOpen(gittest.Open(t, base).Remote)
+		ts.Check(err)
+		ref, err := r.Reference(plumbing.NewBranchReferenceName(args[1]), true)
+		ts.Check(err)
+		c, err := r.CommitObject(ref.Hash())
+		ts.Check(err)
+		if args[0] == "show" {
+			if len(args) != 3 {
+				ts.Fatalf("usage: rdef show BRANCH PATH")
+			}
+			f, err := c.File(args[2])
+			ts.Check(err)
+			s, err := f.Contents()
+			ts.Check(err)
+			fmt.Fprint(ts.Stdout(), s)
+			return
+		}
+		iter, err := r.Log(&git.LogOptions{From: ref.Hash()})
+		ts.Check(err)
+		var lines []string
+		for {
+			c, err := iter.Next()
+			if err != nil {
+				break
+			}
+			subject, _, _ := strings.Cut(c.Message, "\n")
+			lines = append(lines, subject)
+		}
+		fmt.Fprintln(ts.Stdout(), strings.Join(lines, "\n"))
+	default:
+		ts.Fatalf("rdef: unknown subcommand %q", args[0])
+	}
+}
+
+// TestReleasedefExitCodes checks the exit statuses the scripts cannot: 2
+// for bad input, 1 for a failed run, and that neither writes a file.
+func TestReleasedefExitCodes(t *testing.T) {
+	g := gittest.New(t)
+	g.Commit("main", "project", map[string]string{"sfdx-project.json": `{"packageDirectories": [
+  {"path": "a", "package": "core", "versionNumber": "1.0.0.NEXT"},
+  {"path": "b", "package": "ui", "versionNumber": "1.0.0.NEXT"}]}`})
+	g.Tag("core_v1.0.0-1", g.Head("main"), true)
+	dir := g.Clone("main")
+	cfgDir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(cfgDir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	ok, skip := write("ok.yml", ""), write("skip.yml", "onMissingTag: skip\n")
+	tests := []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"success", []string{"--config", skip}, cli.ExitOK},
+		{"missing tag", []string{"--config", ok}, cli.ExitFailed},
+		{"unknown key", []string{"--config", write("bad.yml", "bogus: 1\n")}, cli.ExitUsage},
+		{"wrong type", []string{"--config", write("type.yml", "onMissingTag: 3\n")}, cli.ExitUsage},
+		{"regex", []string{"--config", write("re.yml", "changelog:\n  workItemFilters: ['(']\n")}, cli.ExitUsage},
+		{"unknown include", []string{"--config", write("inc.yml", "includeOnlyArtifacts: [x]\n")}, cli.ExitUsage},
+		{"no manifest", []string{"--config", skip, "--manifest", "other/sfdx-project.json"}, cli.ExitUsage},
+		{"no ref", []string{"--config", skip, "--ref", "v404"}, cli.ExitUsage},
+		{"bad metadata", []string{"--config", skip, "--metadata", "[]"}, cli.ExitUsage},
+		{"no config", []string{}, cli.ExitUsage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errb strings.Builder
+			args := append([]string{"releasedef", "generate", "--repo", dir, "--name", "r"}, tt.args...)
+			code := cli.Main(context.Background(), cli.Env{Args: args, Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }})
+			if code != tt.want {
+				t.Fatalf("exit %d, want %d\n%s", code, tt.want, errb.String())
+			}
+			_, err := os.Stat(filepath.Join(dir, "release-r.yml"))
+			if written := err == nil; written != (tt.want == cli.ExitOK) {
+				t.Errorf("release-r.yml written: %v", written)
+			}
+			_ = os.Remove(filepath.Join(dir, "release-r.yml"))
+		})
+	}
+}
