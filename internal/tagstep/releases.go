@@ -12,66 +12,30 @@ type release struct {
 	tag gitrepo.Tag
 }
 
-// releaseSet is every release tag of the repository, found by name.
-type releaseSet []release
-
-func releases(tags []gitrepo.Tag, prefix string) releaseSet {
-	var rs releaseSet
-	for _, t := range tags {
-		if v, ok := version.ParseTag(t.Name, prefix); ok {
-			rs = append(rs, release{v: v, tag: t})
-		}
-	}
-	return rs
+// releaseSet is every release tag of the repository with its reference.
+type releaseSet struct {
+	version.Releases
+	refs map[string]gitrepo.Tag
 }
 
-// better orders releases: higher version first; for two tags of one version
-// ("1.2.3" and "v1.2.3") the shorter name, so the choice is stable.
-func better(a, b release) bool {
-	if c := a.v.Compare(b.v); c != 0 {
-		return c > 0
+func releases(tags []gitrepo.Tag, prefix string) releaseSet {
+	rs := releaseSet{refs: map[string]gitrepo.Tag{}}
+	names := make([]string, len(tags))
+	for i, t := range tags {
+		names[i] = t.Name
+		rs.refs[t.Name] = t
 	}
-	if len(a.tag.Name) != len(b.tag.Name) {
-		return len(a.tag.Name) < len(b.tag.Name)
-	}
-	return a.tag.Name < b.tag.Name
+	rs.Releases = version.ReleasesOf(names, prefix)
+	return rs
 }
 
 // latestIn is the highest release of a line.
 func (rs releaseSet) latestIn(l version.Line) (release, bool) {
-	var best release
-	found := false
-	for _, r := range rs {
-		if l.Contains(r.v) && (!found || better(r, best)) {
-			best, found = r, true
-		}
+	r, ok := rs.LatestIn(l)
+	if !ok {
+		return release{}, false
 	}
-	return best, found
+	return release{v: r.Version, tag: rs.refs[r.Tag]}, true
 }
 
-// before is the highest release of a line below v.
-func (rs releaseSet) before(l version.Line, v *semver.Version) (release, bool) {
-	var best release
-	found := false
-	for _, r := range rs {
-		if l.Contains(r.v) && r.v.LessThan(v) && (!found || better(r, best)) {
-			best, found = r, true
-		}
-	}
-	return best, found
-}
-
-// newestOfKind says whether a release branch's line is the newest of its
-// kind: release/N while the highest release is N.x.y, or release/N.M while
-// the highest N.x.y release is N.M.z.
-func (rs releaseSet) newestOfKind(l version.Line) bool {
-	switch l.Kind {
-	case version.MajorLine:
-		top, ok := rs.latestIn(version.Line{Kind: version.MainLine})
-		return ok && top.v.Major() == l.Major
-	case version.MinorLine:
-		top, ok := rs.latestIn(version.Line{Kind: version.MajorLine, Major: l.Major})
-		return ok && top.v.Minor() == l.Minor
-	}
-	return false
-}
+func (rs releaseSet) newestOfKind(l version.Line) bool { return rs.NewestOfKind(l) }

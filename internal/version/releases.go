@@ -1,0 +1,62 @@
+package version
+
+import "github.com/Masterminds/semver/v3"
+
+// Release is a release tag and its version.
+type Release struct {
+	Tag     string
+	Version *semver.Version
+}
+
+// Releases is every release tag of a repository, found by name.
+type Releases []Release
+
+// ReleasesOf reads release tags from tag names (others are skipped).
+func ReleasesOf(tagNames []string, prefix string) Releases {
+	var rs Releases
+	for _, name := range tagNames {
+		if v, ok := ParseTag(name, prefix); ok {
+			rs = append(rs, Release{Tag: name, Version: v})
+		}
+	}
+	return rs
+}
+
+// better orders releases: higher version first; for two tags of one version
+// ("1.2.3" and "v1.2.3") the shorter name, so the choice is stable.
+func better(a, b Release) bool {
+	if c := a.Version.Compare(b.Version); c != 0 {
+		return c > 0
+	}
+	if len(a.Tag) != len(b.Tag) {
+		return len(a.Tag) < len(b.Tag)
+	}
+	return a.Tag < b.Tag
+}
+
+// LatestIn is the highest release of a line.
+func (rs Releases) LatestIn(l Line) (Release, bool) {
+	var best Release
+	found := false
+	for _, r := range rs {
+		if l.Contains(r.Version) && (!found || better(r, best)) {
+			best, found = r, true
+		}
+	}
+	return best, found
+}
+
+// NewestOfKind says whether a release branch's line is the newest of its
+// kind: release/N while the highest release is N.x.y, or release/N.M while
+// the highest N.x.y release is N.M.z.
+func (rs Releases) NewestOfKind(l Line) bool {
+	switch l.Kind {
+	case MajorLine:
+		top, ok := rs.LatestIn(Line{Kind: MainLine})
+		return ok && top.Version.Major() == l.Major
+	case MinorLine:
+		top, ok := rs.LatestIn(Line{Kind: MajorLine, Major: l.Major})
+		return ok && top.Version.Minor() == l.Minor
+	}
+	return false
+}
