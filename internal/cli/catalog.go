@@ -30,6 +30,7 @@ var catalog = []struct {
 	{"tag", tagCommand, []string{"released", "version", "tag", "previous-version", "previous-tag", "impact", "major", "minor", "patch", "release-line", "commit", "changes", "release-notes"}},
 	{"backport-branch", backportCommand, []string{"branches-created", "branches-updated"}},
 	{"prep-commit", prepCommand, []string{"committed", "commit", "next-version", "branches"}},
+	{"releasedef generate", releasedefGenerateCommand, []string{"file", "artifacts", "commit"}},
 }
 
 // Catalog describes every step with its settings (common ones included)
