@@ -27,9 +27,10 @@ var catalog = []struct {
 	define  func(*settings) (string, step)
 	outputs []string
 }{
-	{"tag", tagCommand, []string{"released", "version", "tag", "previous-version", "previous-tag", "impact", "major", "minor", "patch", "release-line", "commit", "changes", "release-notes"}},
+	{"tag", tagCommand, []string{"released", "version", "tag", "previous-version", "previous-tag", "impact", "major", "minor", "patch", "release-line", "commit", "changes", "release-notes", "release-url"}},
 	{"backport-branch", backportCommand, []string{"branches-created", "branches-updated"}},
 	{"prep-commit", prepCommand, []string{"committed", "commit", "next-version", "branches"}},
+	{"check", checkCommand, []string{"impact", "next-version"}},
 	{"releasedef generate", releasedefGenerateCommand, []string{"file", "artifacts", "commit"}},
 }
 

@@ -43,6 +43,7 @@ Usage:
   relman tag [settings]       compute the next version from merged changes, tag and push it
   relman backport-branch      bring release/N and release/N.M up to the release, or create them
   relman prep-commit          set the next development version on the branches the release touched
+  relman check                on a merge request: require one impact label, preview the version
   relman releasedef generate  write release-NAME.yml pinning every artifact's version from git tags
   relman s3 SUBCOMMAND        release assets in a versioned S3 bucket: versioning, sync, status,
                               versions, diff, rollback (relman s3 help)
@@ -72,10 +73,14 @@ func Main(ctx context.Context, env Env) int {
 		return runStep(ctx, env, "backport-branch", args, backportCommand)
 	case "prep-commit":
 		return runStep(ctx, env, "prep-commit", args, prepCommand)
+	case "check":
+		return runStep(ctx, env, "check", args, checkCommand)
 	case "releasedef":
 		return releasedefMain(ctx, env, args)
 	case "s3":
 		return s3Main(ctx, env, args)
+	case "action":
+		return actionMain(ctx, env, args) // the GitHub Action's entrypoint: the step from INPUT_STEP
 	case "catalog":
 		// Every step's settings and outputs, as JSON: the source of
 		// action.yml, the GitLab components and the README tables.

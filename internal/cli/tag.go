@@ -15,6 +15,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/relman-dev/relman/internal/ci"
+	"github.com/relman-dev/relman/internal/forge"
 	"github.com/relman-dev/relman/internal/forge/github"
 	"github.com/relman-dev/relman/internal/forge/gitlab"
 	"github.com/relman-dev/relman/internal/gitrepo"
@@ -30,6 +31,7 @@ func tagCommand(s *settings) (string, step) {
 	s.add("work-item-pattern", "", `regular expressions of work item ids in titles, comma or newline separated, e.g. "[A-Z]+-[0-9]+"`)
 	s.add("work-item-url", "", "link of a work item: {id} is replaced by its id, e.g. https://jira.example.com/browse/{id}")
 	s.add("notes-limit", "50", "changes listed in the release notes; the rest are counted")
+	s.addBool("publish-release", "also publish a GitHub Release / GitLab Release on the tag, with the release notes (idempotent)")
 	s.add("label-major", impact.DefaultLabels.Major, "label of major changes")
 	s.add("label-minor", impact.DefaultLabels.Minor, "label of minor changes")
 	s.add("label-patch", impact.DefaultLabels.Patch, "label of patch changes")
@@ -95,13 +97,65 @@ func tagRun(ctx context.Context, c *job) error {
 		c.rep.Infof("impact from %s labels (%s, %s, %s) of %s", fg.kind, labels.Major, labels.Minor, labels.Patch, fg.project)
 	}
 
+	publish, err := s.boolean("publish-release")
+	if err != nil {
+		return err
+	}
+	if publish && (token == "" || fg.kind == "") {
+		return usagef("publish-release needs a forge and a token: set RELMAN_TOKEN (and --forge outside CI)")
+	}
 	res, err := tagstep.Run(ctx, opts)
 	if err != nil {
 		return err
 	}
+	releaseURL := ""
+	if publish && !k.dryRun {
+		if releaseURL, err = publishRelease(ctx, c, fg, token, res); err != nil {
+			return fmt.Errorf("the tag is pushed, but %w; re-run this job to publish it", err)
+		}
+	}
 	tagOutputs(c, res)
+	c.output("release-url", releaseURL)
 	c.summary = tagSummary(res, opts.Notes)
 	return nil
+}
+
+// publisher publishes forge releases; the forge clients implement it.
+type publisher interface {
+	PublishRelease(ctx context.Context, r forge.Release) (url string, created bool, err error)
+}
+
+// publishRelease publishes the release of the tag this run made, or of the
+// tag that already held this release (a re-run after a failed publication).
+func publishRelease(ctx context.Context, c *job, fg forgeInfo, token string, res *tagstep.Result) (string, error) {
+	tag, notes := res.Tag, res.Notes
+	if !res.Released {
+		tag, notes = res.ExistingTag, res.ExistingNotes
+	}
+	if tag == "" {
+		return "", nil
+	}
+	var p publisher
+	var err error
+	switch fg.kind {
+	case "github":
+		p, err = github.New(github.Options{BaseURL: fg.apiURL, Token: token, Repository: fg.project})
+	default:
+		p, err = gitlab.New(gitlab.Options{BaseURL: fg.apiURL, Token: token, Project: fg.project})
+	}
+	if err != nil {
+		return "", err
+	}
+	url, created, err := p.PublishRelease(ctx, forge.Release{Tag: tag, Name: tag, Body: notes})
+	if err != nil {
+		return "", err
+	}
+	if created {
+		c.rep.Infof("published the %s release of %s: %s", fg.kind, tag, url)
+	} else {
+		c.rep.Infof("the %s release of %s exists already: %s", fg.kind, tag, url)
+	}
+	return url, nil
 }
 
 func notesFromSettings(s *settings) (tagstep.NotesOptions, error) {

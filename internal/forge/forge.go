@@ -54,3 +54,10 @@ var ErrUnauthorized = errors.New("the forge refused the token")
 // ErrNotFound is returned (wrapped) when the project or repository does not exist
 // or the token cannot see it.
 var ErrNotFound = errors.New("project not found")
+
+// Release is a forge release (GitHub Release, GitLab Release) on a tag.
+type Release struct {
+	Tag  string
+	Name string
+	Body string // Markdown
+}

@@ -158,7 +158,9 @@ func (r *Repo) PushRefs(ctx context.Context, remote string, auth Auth, atomic bo
 	switch {
 	case err == nil, errors.Is(err, git.NoErrAlreadyUpToDate):
 		return nil
-	case errors.Is(err, git.ErrForceNeeded), isRejection(err):
+	case errors.Is(err, git.ErrForceNeeded), errors.Is(err, plumbing.ErrObjectNotFound), isRejection(err):
+		// ErrObjectNotFound: a remote ref moved to a commit this clone
+		// never saw, so the update cannot be a fast-forward.
 		return fmt.Errorf("push %s to %s: %w: %w", strings.Join(specs, " "), remote, ErrRejected, RedactError(err))
 	default:
 		return fmt.Errorf("push %s to %s: %w", strings.Join(specs, " "), remote, RedactError(err))
@@ -179,7 +181,9 @@ func (r *Repo) PushTag(ctx context.Context, remote string, auth Auth, name strin
 		return true, nil
 	case errors.Is(err, git.NoErrAlreadyUpToDate):
 		return false, nil
-	case errors.Is(err, git.ErrForceNeeded), isRejection(err):
+	case errors.Is(err, git.ErrForceNeeded), errors.Is(err, plumbing.ErrObjectNotFound), isRejection(err):
+		// ErrObjectNotFound: the remote has this tag already, pointing at
+		// an object this clone never saw: another run pushed it first.
 		return false, fmt.Errorf("push tag %s to %s: %w: %w", name, remote, ErrRejected, RedactError(err))
 	default:
 		return false, fmt.Errorf("push tag %s to %s: %w", name, remote, RedactError(err))

@@ -104,7 +104,9 @@ type Change struct {
 // Result is what the step did (or, in a dry run, would do).
 type Result struct {
 	Released         bool
-	Existing         bool // the tag already existed on this content: nothing was written
+	Existing         bool   // the tag already existed on this content: nothing was written
+	ExistingTag      string // with Existing: the tag that already holds this release
+	ExistingNotes    string // with Existing: its message
 	DryRun           bool
 	Version          *semver.Version
 	Tag              string
@@ -322,24 +324,15 @@ func once(ctx context.Context, o Options, line version.Line) (*Result, error) {
 // existing reports that the pipeline commit is already released: a re-run
 // (or a pipeline that lost the race to another one) changes nothing.
 func existing(o Options, res *Result, tag string, commit plumbing.Hash) (*Result, error) {
-	res.Existing, res.Commit = true, commit
+	res.Existing, res.Commit, res.ExistingTag = true, commit, tag
+	if t, ok, err := o.Repo.Tag(tag); err == nil && ok {
+		if p, err := o.Repo.Peel(t); err == nil && p.Annotated {
+			res.ExistingNotes = p.Message
+		}
+	}
 	res.Reason = fmt.Sprintf("%s already points at this release: nothing to do", tag)
 	o.Log.Infof("%s", res.Reason)
 	return res, nil
-}
-
-func impactBetween(a, b *semver.Version) version.Impact {
-	switch {
-	case a == nil || b == nil:
-		return version.None
-	case b.Major() != a.Major():
-		return version.Major
-	case b.Minor() != a.Minor():
-		return version.Minor
-	case b.Patch() != a.Patch():
-		return version.Patch
-	}
-	return version.None
 }
 
 // checkRemote compares the remote's release tags with the local ones; when

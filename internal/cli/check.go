@@ -1,0 +1,258 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/relman-dev/relman/internal/check"
+	"github.com/relman-dev/relman/internal/ci"
+	"github.com/relman-dev/relman/internal/forge"
+	"github.com/relman-dev/relman/internal/forge/github"
+	"github.com/relman-dev/relman/internal/forge/gitlab"
+	"github.com/relman-dev/relman/internal/gitrepo"
+	"github.com/relman-dev/relman/internal/impact"
+	"github.com/relman-dev/relman/internal/tagstep"
+	"github.com/relman-dev/relman/internal/version"
+)
+
+func checkCommand(s *settings) (string, step) {
+	s.add("labels", "", "the merge request's labels, comma separated (default: from the forge, the pull_request event or CI_MERGE_REQUEST_LABELS)")
+	s.add("target-branch", "", "the merge request's target branch (default: the pull_request event or CI_MERGE_REQUEST_TARGET_BRANCH_NAME)")
+	s.add("number", "", "the merge request's number (default: the pull_request event or CI_MERGE_REQUEST_IID)")
+	s.add("stable-release", "", "the target's STABLE_RELEASE switch, for the version preview", "STABLE_RELEASE")
+	s.add("label-major", impact.DefaultLabels.Major, "label of major changes")
+	s.add("label-minor", impact.DefaultLabels.Minor, "label of minor changes")
+	s.add("label-patch", impact.DefaultLabels.Patch, "label of patch changes")
+	addRemoteSettings(s)
+	return "relman check: on a merge request, require exactly one impact label that fits the target branch, and preview the version it releases", checkRun
+}
+
+// mrContext is what the runner tells about the merge request.
+type mrContext struct {
+	number int
+	title  string
+	target string
+	labels []string
+	known  bool // labels came from the runner
+	defBr  string
+}
+
+func runnerMergeRequest(s *settings, kind ci.Kind) mrContext {
+	var m mrContext
+	switch kind {
+	case ci.GitHub:
+		b, err := os.ReadFile(s.getenv("GITHUB_EVENT_PATH"))
+		if err != nil {
+			break
+		}
+		var ev struct {
+			PullRequest *struct {
+				Number int    `json:"number"`
+				Title  string `json:"title"`
+				Labels []struct {
+					Name string `json:"name"`
+				} `json:"labels"`
+				Base struct {
+					Ref string `json:"ref"`
+				} `json:"base"`
+			} `json:"pull_request"`
+			Repository struct {
+				DefaultBranch string `json:"default_branch"`
+			} `json:"repository"`
+		}
+		if json.Unmarshal(b, &ev) != nil || ev.PullRequest == nil {
+			break
+		}
+		m.number, m.title, m.target, m.known = ev.PullRequest.Number, ev.PullRequest.Title, ev.PullRequest.Base.Ref, true
+		for _, l := range ev.PullRequest.Labels {
+			m.labels = append(m.labels, l.Name)
+		}
+		m.defBr = ev.Repository.DefaultBranch
+	case ci.GitLab:
+		if iid := s.getenv("CI_MERGE_REQUEST_IID"); iid != "" {
+			m.number, _ = strconv.Atoi(iid)
+			m.title, m.target, m.known = s.getenv("CI_MERGE_REQUEST_TITLE"), s.getenv("CI_MERGE_REQUEST_TARGET_BRANCH_NAME"), true
+			m.labels = splitList(s.getenv("CI_MERGE_REQUEST_LABELS"))
+			m.defBr = s.getenv("CI_DEFAULT_BRANCH")
+		}
+	}
+	return m
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, x := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '\n' }) {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func checkRun(ctx context.Context, c *job) error {
+	s := c.s
+	names := impact.Labels{Major: s.str("label-major"), Minor: s.str("label-minor"), Patch: s.str("label-patch")}
+	if err := names.Validate(); err != nil {
+		return usageError{err}
+	}
+	stable, err := version.ParseStable(s.str("stable-release"))
+	if err != nil {
+		return usageError{err}
+	}
+	mr := runnerMergeRequest(s, c.kind)
+	if n := s.str("number"); n != "" {
+		if mr.number, err = strconv.Atoi(n); err != nil || mr.number <= 0 {
+			return usagef("number %q: expected the merge request's number", n)
+		}
+	}
+	if t := s.str("target-branch"); t != "" {
+		mr.target = t
+	}
+	if mr.target == "" {
+		return usagef("no merge request here: run relman check in a merge request pipeline (GitLab) or on pull_request events (GitHub), or pass --target-branch and --labels")
+	}
+	token := s.str("token")
+	if token != "" {
+		c.rep.Mask(token)
+	}
+
+	// Releases and the default branch come from the clone, when there is one.
+	var releases version.Releases
+	defaultBranch := s.str("default-branch")
+	if defaultBranch == "" {
+		defaultBranch = mr.defBr
+	}
+	var fg forgeInfo
+	repo, rerr := gitrepo.Open(s.str("repo"))
+	if rerr == nil {
+		defer repo.Close()
+		if fg, err = resolveForge(s, c, repo, s.str("remote")); err != nil {
+			return err
+		}
+		if shallow, _ := repo.Shallow(); shallow {
+			c.rep.Warningf("shallow clone: tags may be missing, so the version preview may be wrong (set fetch-depth: 0 / GIT_DEPTH: 0)")
+		}
+		tags, err := repo.Tags()
+		if err != nil {
+			return err
+		}
+		names := make([]string, len(tags))
+		for i, t := range tags {
+			names[i] = t.Name
+		}
+		releases = version.ReleasesOf(names, s.str("tag-prefix"))
+		if defaultBranch == "" {
+			if defaultBranch, err = resolveDefaultBranch(ctx, s, c, repo, s.str("remote"), fg); err != nil {
+				return err
+			}
+		}
+	} else {
+		c.rep.Noticef("no git repository at %s: the version preview needs the clone's tags", s.str("repo"))
+		if defaultBranch == "" {
+			return usagef("cannot tell the default branch: set --default-branch")
+		}
+	}
+
+	// Labels: the setting, else the forge as it is now (a re-run after
+	// labelling sees the new label), else what the runner says.
+	labels := splitList(s.str("labels"))
+	switch {
+	case len(labels) > 0:
+	case token != "" && fg.kind != "" && mr.number > 0:
+		m, err := fetchMergeRequest(ctx, fg, token, mr.number)
+		if err != nil {
+			return err
+		}
+		labels, mr.title = m.Labels, m.Title
+	case mr.known:
+		labels = mr.labels
+	default:
+		return usagef("no labels: pass --labels, or a token and --number so that relman can read them")
+	}
+
+	res := check.Run(check.Input{
+		Labels: labels, Names: names, Target: mr.target, DefaultBranch: defaultBranch,
+		BranchPrefix: s.str("branch-prefix"), Releases: releases, Stable: stable,
+	})
+	for _, n := range res.Notes {
+		c.rep.Noticef("%s", n)
+	}
+	next := ""
+	if res.Next != nil {
+		prefix := s.str("tag-prefix")
+		next = res.Next.String()
+		c.rep.Infof("merging now releases %s on %s", version.TagName(res.Next, prefix), mr.target)
+	}
+	c.output("impact", res.Impact.String())
+	c.output("next-version", next)
+	c.summary = checkSummary(mr, res, fg)
+	if !res.OK() {
+		if err := c.rep.Summary(c.summary); err != nil {
+			c.rep.Warningf("write the step summary: %v", err)
+		}
+		return fmt.Errorf("%w:\n  - %s", errCheckFailed(mr, fg), strings.Join(res.Problems, "\n  - "))
+	}
+	return nil
+}
+
+func errCheckFailed(mr mrContext, fg forgeInfo) error {
+	ref := "the merge request"
+	if mr.number > 0 {
+		ref = (tagstep.Links{GitLab: fg.kind == "gitlab"}).Ref(mr.number)
+	}
+	return errors.New(ref + " is not ready to merge")
+}
+
+func fetchMergeRequest(ctx context.Context, fg forgeInfo, token string, n int) (forge.MergeRequest, error) {
+	switch fg.kind {
+	case "github":
+		cl, err := github.New(github.Options{BaseURL: fg.apiURL, Token: token, Repository: fg.project})
+		if err != nil {
+			return forge.MergeRequest{}, usageError{err}
+		}
+		return cl.MergeRequest(ctx, n)
+	default:
+		cl, err := gitlab.New(gitlab.Options{BaseURL: fg.apiURL, Token: token, Project: fg.project})
+		if err != nil {
+			return forge.MergeRequest{}, usageError{err}
+		}
+		return cl.MergeRequest(ctx, n)
+	}
+}
+
+func checkSummary(mr mrContext, r check.Result, fg forgeInfo) string {
+	var b strings.Builder
+	ref := "This merge request"
+	if mr.number > 0 {
+		ref = (tagstep.Links{GitLab: fg.kind == "gitlab"}).Ref(mr.number)
+	}
+	if r.OK() {
+		fmt.Fprintf(&b, "## relman check: ready\n\n")
+	} else {
+		fmt.Fprintf(&b, "## relman check: not ready to merge\n\n")
+	}
+	if mr.title != "" {
+		fmt.Fprintf(&b, "%s %s → `%s`\n\n", ref, tagstep.EscapeMarkdown(mr.title), mdCode(mr.target))
+	}
+	b.WriteString("| | |\n|---|---|\n")
+	fmt.Fprintf(&b, "| Impact | %s |\n", r.Impact)
+	if r.Latest != nil {
+		fmt.Fprintf(&b, "| Latest release of the line | %s |\n", r.Latest)
+	}
+	if r.Next != nil {
+		fmt.Fprintf(&b, "| Merging now releases | **%s** |\n", r.Next)
+	}
+	b.WriteString("\n")
+	for _, p := range r.Problems {
+		fmt.Fprintf(&b, "- :x: %s\n", tagstep.EscapeMarkdown(p))
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "- %s\n", tagstep.EscapeMarkdown(n))
+	}
+	return b.String()
+}
