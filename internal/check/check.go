@@ -32,12 +32,13 @@ type Input struct {
 
 // Result is the verdict.
 type Result struct {
-	Impact   version.Impact
-	Line     version.Line
-	Latest   *semver.Version // nil when none or unknown
-	Next     *semver.Version // the version merging now would release; nil when unknown
-	Problems []string        // each says what is wrong and what to do; empty = pass
-	Notes    []string
+	Impact    version.Impact
+	Line      version.Line
+	Latest    *semver.Version // nil when none or unknown
+	LatestTag string          // the latest release's tag
+	Next      *semver.Version // the version merging now would release; nil when unknown
+	Problems  []string        // each says what is wrong and what to do; empty = pass
+	Notes     []string
 	// NotReleaseBranch: the target is no release branch, nothing is released.
 	NotReleaseBranch bool
 }
@@ -70,7 +71,7 @@ func Run(in Input) Result {
 	r.Line = line
 	if in.Releases != nil {
 		if latest, ok := in.Releases.LatestIn(line); ok {
-			r.Latest = latest.Version
+			r.Latest, r.LatestTag = latest.Version, latest.Tag
 		}
 		if in.Releases.NewestOfKind(line) {
 			parent := in.DefaultBranch

@@ -31,6 +31,12 @@ var catalog = []struct {
 	{"backport-branch", backportCommand, []string{"branches-created", "branches-updated"}},
 	{"prep-commit", prepCommand, []string{"committed", "commit", "next-version", "branches"}},
 	{"check", checkCommand, []string{"impact", "next-version"}},
+	{"s3 versioning", s3VersioningCommand, []string{"versioning", "changed"}},
+	{"s3 sync", s3SyncCommand, []string{"release", "uploaded", "skipped", "deleted", "bytes", "manifest-key", "manifest-version-id"}},
+	{"s3 status", s3StatusCommand, []string{"in-sync", "changed", "missing", "extra", "status"}},
+	{"s3 versions", s3VersionsCommand, []string{"count", "latest-version-id", "versions"}},
+	{"s3 diff", s3DiffCommand, []string{"identical", "diff", "added", "removed", "changed"}},
+	{"s3 rollback", s3RollbackCommand, []string{"release", "rollback-of", "copied", "unchanged", "deleted", "manifest-key", "manifest-version-id"}},
 	{"releasedef generate", releasedefGenerateCommand, []string{"file", "artifacts", "commit"}},
 }
 

@@ -185,6 +185,9 @@ func checkRun(ctx context.Context, c *job) error {
 	next := ""
 	if res.Next != nil {
 		prefix := s.str("tag-prefix")
+		if prefix == "" && strings.HasPrefix(res.LatestTag, "v") {
+			prefix = "v" // the tag step follows the latest tag's style
+		}
 		next = res.Next.String()
 		c.rep.Infof("merging now releases %s on %s", version.TagName(res.Next, prefix), mr.target)
 	}

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -85,6 +87,8 @@ func unescape(s string) string { return strings.ReplaceAll(s, `\n`, "\n") }
 //	repo init
 //	repo commit BRANCH MESSAGE
 //	repo mr merge|squash|ff BRANCH NUMBER TITLE [LABEL...]
+//	repo open-mr N TARGET TITLE [LABEL...]  (recorded for the fake forge, not merged)
+//	repo label N [LABEL...]          (set a recorded merge request's labels)
 //	repo tag [-l] NAME [BRANCH]      (annotated unless -l)
 //	repo release-commit BRANCH NAME  (a version commit off BRANCH, tagged NAME)
 //	repo branch NAME FROM
@@ -139,6 +143,27 @@ func cmdRepo(ts *testscript.TestScript, neg bool, args []string) {
 		mrs = append(mrs, rec)
 		b, _ := json.MarshalIndent(mrs, "", "  ")
 		ts.Check(os.WriteFile(filepath.Join(ts.Getenv("WORK"), "mrs.json"), b, 0o644))
+	case "open-mr", "label":
+		// open-mr N TARGET TITLE [LABEL...]: a merge request not merged yet.
+		// label N [LABEL...]: set a merge request's labels.
+		n, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		path := filepath.Join(ts.Getenv("WORK"), "mrs.json")
+		var mrs []mrRecord
+		if b, err := os.ReadFile(path); err == nil {
+			ts.Check(json.Unmarshal(b, &mrs))
+		}
+		if args[0] == "open-mr" {
+			mrs = append(mrs, mrRecord{Number: n, Target: args[2], Title: unescape(args[3]), Labels: args[4:]})
+		} else {
+			for i := range mrs {
+				if mrs[i].Number == n {
+					mrs[i].Labels = args[2:]
+				}
+			}
+		}
+		b, _ := json.MarshalIndent(mrs, "", "  ")
+		ts.Check(os.WriteFile(path, b, 0o644))
 	case "tag":
 		annotated := true
 		a := args[1:]
@@ -241,8 +266,9 @@ func forgeEnv(kind, url string) map[string]string {
 }
 
 // fakeForgeHandler serves the merge requests in mrsPath as the GitHub REST
-// API or the GitLab REST API v4 document them. Every request is counted;
-// routes it does not serve are reported and answered 404.
+// API or the GitLab REST API v4 document them, and keeps releases in
+// memory. Every request is counted; routes it does not serve are reported
+// and answered 404.
 func fakeForgeHandler(kind, mrsPath string, count func(*http.Request), unhandled func(string)) http.Handler {
 	load := func() []mrRecord {
 		var mrs []mrRecord
@@ -251,6 +277,24 @@ func fakeForgeHandler(kind, mrsPath string, count func(*http.Request), unhandled
 		}
 		sort.Slice(mrs, func(i, j int) bool { return mrs[i].MergedAt > mrs[j].MergedAt })
 		return mrs
+	}
+	find := func(n string) (mrRecord, bool) {
+		for _, m := range load() {
+			if strconv.Itoa(m.Number) == n {
+				return m, true
+			}
+		}
+		return mrRecord{}, false
+	}
+	var mu sync.Mutex
+	releases := map[string]map[string]any{}
+	pullRE := regexp.MustCompile(`^/repos/acme/widget/pulls/([0-9]+)$`)
+	ghReleaseRE := regexp.MustCompile(`^/repos/acme/widget/releases/tags/(.+)$`)
+	mrRE := regexp.MustCompile(`^/api/v4/projects/42/merge_requests/([0-9]+)$`)
+	glReleaseRE := regexp.MustCompile(`^/api/v4/projects/42/releases/(.+)$`)
+	notFound := func(w http.ResponseWriter) {
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, `{"message":"404 Not Found"}`)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		count(r)
@@ -261,75 +305,148 @@ func fakeForgeHandler(kind, mrsPath string, count func(*http.Request), unhandled
 		}
 		w.Header().Set("Content-Type", "application/json")
 		q := r.URL.Query()
+		path := r.URL.EscapedPath()
+		enc := json.NewEncoder(w)
 		switch {
-		case kind == "github" && r.URL.Path == "/repos/acme/widget/pulls":
-			var out []map[string]any
+		case kind == "github" && r.Method == "GET" && path == "/repos/acme/widget/pulls":
+			out := []map[string]any{}
 			for _, m := range load() {
-				if m.Target != q.Get("base") {
-					continue
+				if m.Target == q.Get("base") {
+					out = append(out, githubPR(m))
 				}
-				labels := []map[string]any{}
-				for _, l := range m.Labels {
-					labels = append(labels, map[string]any{"name": l})
-				}
-				landed := m.MergeCommit
-				if landed == "" {
-					landed = m.SquashCommit
-				}
-				if landed == "" {
-					landed = m.HeadCommit
-				}
-				out = append(out, map[string]any{
-					"number": m.Number, "title": m.Title, "state": "closed", "html_url": fmt.Sprintf("https://github.com/acme/widget/pull/%d", m.Number),
-					"user": map[string]any{"login": "dev"}, "labels": labels, "merged_at": m.MergedAt, "updated_at": m.MergedAt,
-					"merge_commit_sha": landed, "head": map[string]any{"sha": m.HeadCommit, "ref": "topic"}, "base": map[string]any{"ref": m.Target},
-				})
 			}
-			if out == nil {
-				out = []map[string]any{}
+			_ = enc.Encode(out)
+		case kind == "github" && r.Method == "GET" && pullRE.MatchString(path):
+			if m, ok := find(pullRE.FindStringSubmatch(path)[1]); ok {
+				_ = enc.Encode(githubPR(m))
+			} else {
+				notFound(w)
 			}
-			_ = json.NewEncoder(w).Encode(out)
-		case kind == "github" && r.URL.Path == "/repos/acme/widget":
+		case kind == "github" && r.Method == "GET" && path == "/repos/acme/widget":
 			fmt.Fprint(w, `{"full_name":"acme/widget","default_branch":"main"}`)
-		case kind == "gitlab" && r.URL.Path == "/api/v4/projects/42/merge_requests":
-			var out []map[string]any
-			for _, m := range load() {
-				if m.Target != q.Get("target_branch") {
-					continue
-				}
-				var merge, squash any
-				if m.MergeCommit != "" {
-					merge = m.MergeCommit
-				}
-				if m.SquashCommit != "" {
-					squash = m.SquashCommit
-				}
-				labels := m.Labels
-				if labels == nil {
-					labels = []string{}
-				}
-				out = append(out, map[string]any{
-					"id": 1000 + m.Number, "iid": m.Number, "project_id": 42, "title": m.Title, "state": "merged",
-					"target_branch": m.Target, "source_branch": "topic", "labels": labels,
-					"author": map[string]any{"username": "dev"}, "merged_at": m.MergedAt, "updated_at": m.MergedAt,
-					"merge_commit_sha": merge, "squash_commit_sha": squash, "sha": m.HeadCommit,
-					"web_url": fmt.Sprintf("https://gitlab.example/acme/widget/-/merge_requests/%d", m.Number),
-				})
+		case kind == "github" && r.Method == "GET" && ghReleaseRE.MatchString(path):
+			mu.Lock()
+			rel, ok := releases[ghReleaseRE.FindStringSubmatch(path)[1]]
+			mu.Unlock()
+			if ok {
+				_ = enc.Encode(rel)
+			} else {
+				notFound(w)
 			}
-			if out == nil {
-				out = []map[string]any{}
+		case kind == "github" && r.Method == "POST" && path == "/repos/acme/widget/releases":
+			var body struct {
+				TagName string `json:"tag_name"`
+				Name    string `json:"name"`
+				Body    string `json:"body"`
+			}
+			_ = json.NewDecoder(r.Body).Decode(&body)
+			rel := map[string]any{"id": 1, "tag_name": body.TagName, "name": body.Name, "body": body.Body,
+				"html_url": "https://github.com/acme/widget/releases/tag/" + body.TagName}
+			mu.Lock()
+			releases[body.TagName] = rel
+			mu.Unlock()
+			w.WriteHeader(http.StatusCreated)
+			_ = enc.Encode(rel)
+		case kind == "gitlab" && r.Method == "GET" && path == "/api/v4/projects/42/merge_requests":
+			out := []map[string]any{}
+			for _, m := range load() {
+				if m.Target == q.Get("target_branch") && m.MergedAt != "" {
+					out = append(out, gitlabMR(m))
+				}
 			}
 			w.Header().Set("X-Page", "1")
 			w.Header().Set("X-Per-Page", "100")
 			w.Header().Set("X-Total-Pages", "1")
 			w.Header().Set("X-Total", strconv.Itoa(len(out)))
 			w.Header().Set("X-Next-Page", "")
-			_ = json.NewEncoder(w).Encode(out)
-		case kind == "gitlab" && r.URL.Path == "/api/v4/projects/42":
+			_ = enc.Encode(out)
+		case kind == "gitlab" && r.Method == "GET" && mrRE.MatchString(path):
+			if m, ok := find(mrRE.FindStringSubmatch(path)[1]); ok {
+				_ = enc.Encode(gitlabMR(m))
+			} else {
+				notFound(w)
+			}
+		case kind == "gitlab" && r.Method == "GET" && path == "/api/v4/projects/42":
 			fmt.Fprint(w, `{"id":42,"path_with_namespace":"acme/widget","default_branch":"main"}`)
+		case kind == "gitlab" && r.Method == "GET" && glReleaseRE.MatchString(path):
+			tag, _ := url.PathUnescape(glReleaseRE.FindStringSubmatch(path)[1])
+			mu.Lock()
+			rel, ok := releases[tag]
+			mu.Unlock()
+			if ok {
+				_ = enc.Encode(rel)
+			} else {
+				notFound(w)
+			}
+		case kind == "gitlab" && r.Method == "POST" && path == "/api/v4/projects/42/releases":
+			var body struct {
+				TagName     string `json:"tag_name"`
+				Name        string `json:"name"`
+				Description string `json:"description"`
+			}
+			_ = json.NewDecoder(r.Body).Decode(&body)
+			rel := map[string]any{"tag_name": body.TagName, "name": body.Name, "description": body.Description,
+				"_links": map[string]any{"self": "https://gitlab.example/acme/widget/-/releases/" + body.TagName}}
+			mu.Lock()
+			releases[body.TagName] = rel
+			mu.Unlock()
+			w.WriteHeader(http.StatusCreated)
+			_ = enc.Encode(rel)
 		default:
 			unhandled(r.Method + " " + r.URL.String())
-			http.Error(w, `{"message":"404 Not Found"}`, http.StatusNotFound)
+			notFound(w)
 		}
 	})
+}
+
+// githubPR is a pull request as GitHub's REST API returns it.
+func githubPR(m mrRecord) map[string]any {
+	labels := []map[string]any{}
+	for _, l := range m.Labels {
+		labels = append(labels, map[string]any{"name": l})
+	}
+	landed := m.MergeCommit
+	if landed == "" {
+		landed = m.SquashCommit
+	}
+	if landed == "" {
+		landed = m.HeadCommit
+	}
+	var mergedAt any
+	updatedAt := "2024-01-01T00:00:00Z"
+	if m.MergedAt != "" {
+		mergedAt, updatedAt = m.MergedAt, m.MergedAt
+	}
+	return map[string]any{
+		"number": m.Number, "title": m.Title, "state": "closed", "html_url": fmt.Sprintf("https://github.com/acme/widget/pull/%d", m.Number),
+		"user": map[string]any{"login": "dev"}, "labels": labels, "merged_at": mergedAt, "updated_at": updatedAt,
+		"merge_commit_sha": landed, "head": map[string]any{"sha": m.HeadCommit, "ref": "topic"}, "base": map[string]any{"ref": m.Target},
+	}
+}
+
+// gitlabMR is a merge request as GitLab's REST API v4 returns it.
+func gitlabMR(m mrRecord) map[string]any {
+	var merge, squash any
+	if m.MergeCommit != "" {
+		merge = m.MergeCommit
+	}
+	if m.SquashCommit != "" {
+		squash = m.SquashCommit
+	}
+	labels := m.Labels
+	if labels == nil {
+		labels = []string{}
+	}
+	state := "merged"
+	var mergedAt any = m.MergedAt
+	if m.MergedAt == "" {
+		state, mergedAt = "opened", nil
+	}
+	return map[string]any{
+		"id": 1000 + m.Number, "iid": m.Number, "project_id": 42, "title": m.Title, "state": state,
+		"target_branch": m.Target, "source_branch": "topic", "labels": labels,
+		"author": map[string]any{"username": "dev"}, "merged_at": mergedAt, "updated_at": "2024-01-01T00:00:00Z",
+		"merge_commit_sha": merge, "squash_commit_sha": squash, "sha": m.HeadCommit,
+		"web_url": fmt.Sprintf("https://gitlab.example/acme/widget/-/merge_requests/%d", m.Number),
+	}
 }
