@@ -476,7 +476,15 @@ func tagSummary(r *tagstep.Result, l tagstep.NotesOptions) string {
 	}
 	if len(r.Changes) > 0 {
 		b.WriteString("| Change | Title | Author | Impact |\n|---|---|---|---|\n")
-		for _, ch := range r.Changes {
+		limit := l.Limit
+		if limit <= 0 {
+			limit = 50
+		}
+		for i, ch := range r.Changes {
+			if i == limit {
+				fmt.Fprintf(&b, "| … | and %d more | | |\n", len(r.Changes)-limit)
+				break
+			}
 			ref := ch.Commit[:7]
 			if ch.Kind == "merge-request" {
 				ref = l.Ref(ch.Number)

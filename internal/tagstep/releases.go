@@ -39,3 +39,14 @@ func (rs releaseSet) latestIn(l version.Line) (release, bool) {
 }
 
 func (rs releaseSet) newestOfKind(l version.Line) bool { return rs.NewestOfKind(l) }
+
+// in lists the releases of a line.
+func (rs releaseSet) in(l version.Line) []release {
+	var out []release
+	for _, r := range rs.Releases {
+		if l.Contains(r.Version) {
+			out = append(out, release{v: r.Version, tag: rs.refs[r.Tag]})
+		}
+	}
+	return out
+}

@@ -177,27 +177,36 @@ func once(ctx context.Context, o Options, line version.Line) (*Result, error) {
 	}
 	rel := releases(tags, o.TagPrefix)
 	latest, ok := rel.latestIn(line)
-	var latestCommit plumbing.Hash
 	if ok {
-		p, err := o.Repo.Peel(latest.tag)
+		res.Previous, res.PreviousTag = latest.v, latest.tag.Name
+	}
+	// Every release of the line bounds the new changes, not only the
+	// latest: two branches may release into one line (release/2 and a main
+	// on 2.x), and a commit released by either must never be released
+	// again. A release of the pipeline commit itself is a re-run.
+	var exclude []plumbing.Hash
+	var again *release
+	var againCommit plumbing.Hash
+	for _, r := range rel.in(line) {
+		p, err := o.Repo.Peel(r.tag)
 		if err != nil {
 			return nil, err
 		}
-		latestCommit = p.Commit
-		res.Previous, res.PreviousTag = latest.v, latest.tag.Name
-		// Re-run of the job that made the latest release: report it.
-		same, err := o.BuildSystem.SameRelease(o.Repo, latestCommit, o.Commit)
+		exclude = append(exclude, p.Commit)
+		if again != nil && !r.v.GreaterThan(again.v) {
+			continue
+		}
+		same, err := o.BuildSystem.SameRelease(o.Repo, p.Commit, o.Commit)
 		if err != nil {
 			return nil, err
 		}
 		if same {
-			return existing(o, res, latest.tag.Name, latestCommit)
+			again = &release{v: r.v, tag: r.tag}
+			againCommit = p.Commit
 		}
 	}
-
-	var exclude []plumbing.Hash
-	if ok {
-		exclude = append(exclude, latestCommit)
+	if again != nil {
+		return existing(o, res, again.tag.Name, againCommit)
 	}
 	rg, err := o.Repo.Walk(ctx, o.Commit, exclude...)
 	if err != nil {
@@ -212,14 +221,7 @@ func once(ctx context.Context, o Options, line version.Line) (*Result, error) {
 	case FromCommits:
 		res.Changes, res.Impact = fromCommits(rg)
 	default:
-		since := time.Time{}
-		if ok {
-			since, err = cutoff(o.Repo, latestCommit)
-			if err != nil {
-				return nil, err
-			}
-		}
-		res.Changes, res.Unattributed, res.Impact, err = fromMergeRequests(ctx, o, rg, since, orNone(res.PreviousTag))
+		res.Changes, res.Unattributed, res.Impact, err = fromMergeRequests(ctx, o, rg, orNone(res.PreviousTag))
 		if err != nil {
 			return nil, err
 		}
@@ -372,25 +374,20 @@ func checkRemote(ctx context.Context, o Options, local []gitrepo.Tag) error {
 	return nil
 }
 
-// cutoff is the date before which no merge request of the range can have
-// been merged: the release commit's date, or for a version commit made off
-// the branch, its parents' dates; less a margin for clock skew.
-func cutoff(r *gitrepo.Repo, h plumbing.Hash) (time.Time, error) {
-	c, err := r.Commit(h)
-	if err != nil {
-		return time.Time{}, err
-	}
-	t := c.Committer.When
-	for _, p := range c.ParentHashes {
-		pc, err := r.Commit(p)
-		if err != nil {
-			return time.Time{}, err
-		}
-		if pc.Committer.When.Before(t) {
-			t = pc.Committer.When
+// since bounds the forge listing: a merge request lands no earlier than
+// the commit that landed it, so none of the range can have been merged
+// before its oldest first-parent commit (less a margin for clock skew).
+func since(rg *gitrepo.Range) time.Time {
+	var t time.Time
+	for _, c := range rg.FirstParent {
+		if t.IsZero() || c.Committer.When.Before(t) {
+			t = c.Committer.When
 		}
 	}
-	return t.Add(-time.Hour), nil
+	if t.IsZero() {
+		return t
+	}
+	return t.Add(-time.Hour)
 }
 
 func fromCommits(rg *gitrepo.Range) ([]Change, version.Impact) {
@@ -408,7 +405,7 @@ func fromCommits(rg *gitrepo.Range) ([]Change, version.Impact) {
 	return changes, highest
 }
 
-func fromMergeRequests(ctx context.Context, o Options, rg *gitrepo.Range, since time.Time, previous string) (changes, unattributed []Change, highest version.Impact, err error) {
+func fromMergeRequests(ctx context.Context, o Options, rg *gitrepo.Range, previous string) (changes, unattributed []Change, highest version.Impact, err error) {
 	if o.Forge == nil {
 		return nil, nil, 0, errors.New("impact from labels needs a forge: set --token (or RELMAN_TOKEN) and --forge, or use --impact-from commits")
 	}
@@ -419,7 +416,7 @@ func fromMergeRequests(ctx context.Context, o Options, rg *gitrepo.Range, since 
 	if len(inRange) == 0 {
 		return nil, nil, version.None, nil
 	}
-	mrs, err := o.Forge.MergedSince(ctx, forge.Query{TargetBranch: o.Branch, Since: since})
+	mrs, err := o.Forge.MergedSince(ctx, forge.Query{TargetBranch: o.Branch, Since: since(rg)})
 	if err != nil {
 		return nil, nil, 0, fmt.Errorf("list merge requests merged into %s: %w", o.Branch, err)
 	}

@@ -487,3 +487,35 @@ func TestRaceOnOneRemote(t *testing.T) {
 func writeFile(path, content string) error {
 	return os.WriteFile(path, []byte(content), 0o644)
 }
+
+// TestTwoBranchesOneLine: a patch released from release/2 while main is on
+// 2.x puts two branches into one line. Neither may release a commit the
+// other already released, whichever tag is the highest.
+func TestTwoBranchesOneLine(t *testing.T) {
+	g := gittest.New(t)
+	g.Tag("2.1.0", g.Head("main"), true)
+	g.SetBranch("release/2", g.Head("main"))
+	f := &fakeForge{}
+	f.add(g, g.SquashMR("main", 1, "fix on main"), "main", "ImpactPatch")
+	res, _, err := runTag(t, g, run{branch: "main", forge: f})
+	if err != nil || released(t, res) != "2.1.1" {
+		t.Fatalf("main: %v %v", res, err)
+	}
+	f.add(g, g.SquashMR("release/2", 2, "fix on release/2"), "release/2", "ImpactPatch")
+	res, _, err = runTag(t, g, run{branch: "release/2", forge: f})
+	if err != nil || released(t, res) != "2.1.2" {
+		t.Fatalf("release/2: %v %v", res, err)
+	}
+	// main's head is released as 2.1.1; 2.1.2 (elsewhere) is the highest:
+	// still nothing new on main.
+	res, _, err = runTag(t, g, run{branch: "main", forge: f})
+	if err != nil || res.Released || !res.Existing {
+		t.Errorf("main again: %+v %v, want the existing 2.1.1", res, err)
+	}
+	// And a new change on main releases only itself.
+	f.add(g, g.SquashMR("main", 3, "another fix"), "main", "ImpactPatch")
+	res, _, err = runTag(t, g, run{branch: "main", forge: f})
+	if err != nil || released(t, res) != "2.1.3" || len(res.Changes) != 1 || res.Changes[0].Number != 3 {
+		t.Errorf("main after: %+v %v, want 2.1.3 with !3 only", res, err)
+	}
+}
