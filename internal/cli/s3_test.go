@@ -25,7 +25,10 @@ func TestS3Scripts(t *testing.T) {
 				env.Setenv(k, v)
 			}
 			env.Setenv("RELMAN_BUCKET", srv.NewBucket(env.T().(testing.TB), s3test.Off))
-			return os.MkdirAll(home, 0o755)
+			if err := os.MkdirAll(home, 0o755); err != nil {
+				return err
+			}
+			return scanForTokens(env)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"repo": cmdRepo,

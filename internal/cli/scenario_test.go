@@ -268,6 +268,9 @@ func (sc *scenario) runPipeline(branch string, vars []string, wantErr string) er
 			Now: func() time.Time { return gittest.Epoch.Add(time.Duration(sc.pipeline) * 24 * time.Hour) },
 		})
 		log.WriteString(stderr.String())
+		if m := leaks(append(stdout.Bytes(), stderr.Bytes()...), nil); m != nil {
+			return nil, fmt.Errorf("relman %s printed a token: %s", args[0], m)
+		}
 		if code != 0 {
 			return nil, fmt.Errorf("relman %s exited %d:\n%s", args[0], code, stderr.String())
 		}

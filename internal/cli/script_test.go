@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -21,19 +20,11 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/relman-dev/relman/internal/cli"
 	"github.com/relman-dev/relman/internal/gitrepo/gittest"
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
-		"relman": func() {
-			now := func() time.Time { return time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC) }
-			os.Exit(cli.Main(context.Background(), cli.Env{
-				Args: os.Args[1:], Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Now: now,
-			}))
-		},
-	})
+	testscript.Main(m, map[string]func(){"relman": relmanMain})
 }
 
 func TestScripts(t *testing.T) {
@@ -42,7 +33,10 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			home := filepath.Join(env.WorkDir, "home")
 			env.Setenv("HOME", home)
-			return os.MkdirAll(home, 0o755)
+			if err := os.MkdirAll(home, 0o755); err != nil {
+				return err
+			}
+			return scanForTokens(env)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"repo":  cmdRepo,

@@ -181,6 +181,9 @@ func pipeline(dir, branch, forgeURL string, rep int) (bool, error) {
 		var stdout, stderr bytes.Buffer
 		code := cli.Main(context.Background(), cli.Env{Args: args, Stdout: &stdout, Stderr: &stderr,
 			Getenv: func(k string) string { return env[k] }, Now: func() time.Time { return gittest.Epoch.Add(time.Duration(rep) * time.Hour) }})
+		if m := leaks(append(stdout.Bytes(), stderr.Bytes()...), nil); m != nil {
+			return nil, fmt.Errorf("relman %s printed a token: %s", args[0], m)
+		}
 		if code != 0 {
 			return nil, fmt.Errorf("relman %s exited %d: %s", args[0], code, lastLine(stderr.String()))
 		}
