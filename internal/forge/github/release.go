@@ -2,7 +2,6 @@ package github
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -25,12 +24,11 @@ func (c *Client) MergeRequest(ctx context.Context, number int) (forge.MergeReque
 // created is false then, and url is the existing release's.
 func (c *Client) PublishRelease(ctx context.Context, r forge.Release) (url string, created bool, err error) {
 	doing := fmt.Sprintf("publishing the GitHub Release of %s in %s/%s", r.Tag, c.owner, c.name)
-	existing, _, err := c.api.Repositories.GetReleaseByTag(ctx, c.owner, c.name, r.Tag)
+	existing, resp, err := c.api.Repositories.GetReleaseByTag(ctx, c.owner, c.name, r.Tag)
 	if err == nil {
 		return existing.GetHTMLURL(), false, nil
 	}
-	var resp *gh.ErrorResponse
-	if !errors.As(err, &resp) || resp.Response == nil || resp.Response.StatusCode != http.StatusNotFound {
+	if resp == nil || resp.StatusCode != http.StatusNotFound {
 		return "", false, c.wrap(err, doing)
 	}
 	rel, _, err := c.api.Repositories.CreateRelease(ctx, c.owner, c.name, gh.CreateReleaseRequest{

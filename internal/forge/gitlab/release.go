@@ -2,7 +2,6 @@ package gitlab
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -25,12 +24,11 @@ func (c *Client) MergeRequest(ctx context.Context, iid int) (forge.MergeRequest,
 // created is false then.
 func (c *Client) PublishRelease(ctx context.Context, r forge.Release) (url string, created bool, err error) {
 	doing := fmt.Sprintf("publishing the GitLab Release of %s in project %s", r.Tag, c.project)
-	existing, _, err := c.api.Releases.GetRelease(c.project, r.Tag, gl.WithContext(ctx))
+	existing, resp, err := c.api.Releases.GetRelease(c.project, r.Tag, gl.WithContext(ctx))
 	if err == nil {
 		return releaseURL(existing), false, nil
 	}
-	var resp *gl.ErrorResponse
-	if !errors.As(err, &resp) || resp.Response == nil || resp.Response.StatusCode != http.StatusNotFound {
+	if resp == nil || resp.StatusCode != http.StatusNotFound {
 		return "", false, c.wrap(err, doing)
 	}
 	rel, _, err := c.api.Releases.CreateRelease(c.project, &gl.CreateReleaseOptions{
