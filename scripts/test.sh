@@ -66,6 +66,15 @@ start_minio() {
 }
 # <<< MinIO <<<
 
+# >>> packaging tools (internal/cli/packaging_test.go) >>>
+# actionlint and gitlab-ci-local, pinned, installed once into .cache/tools by
+# scripts/install-tools.sh; the tests read RELMAN_TEST_ACTIONLINT and
+# RELMAN_TEST_GITLAB_CI_LOCAL and fail when these point at nothing.
+echo "== packaging tools (actionlint, gitlab-ci-local)"
+tools_env=$(bash scripts/install-tools.sh)
+eval "$tools_env"
+# <<< packaging tools <<<
+
 echo "== gofmt"
 unformatted=$(gofmt -l $(find . -name '*.go' -not -path './.cache/*'))
 if [ -n "$unformatted" ]; then

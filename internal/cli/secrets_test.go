@@ -72,7 +72,7 @@ func relmanMain() {
 // leakWriter passes writes through and records, in $WORK/token-leaks, every
 // line that carries a test token.
 type leakWriter struct {
-	mu     sync.Mutex
+	mu      sync.Mutex
 	w       io.Writer
 	stream  string
 	secrets [][]byte

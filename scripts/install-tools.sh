@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Installs the pinned tools the packaging tests run (internal/cli/packaging_test.go)
+# into .cache/tools, once per version, and prints the variables that point the
+# tests at them:
+#
+#   eval "$(bash scripts/install-tools.sh)"
+#
+# - actionlint (Go), lints examples/ workflows and workflows that use the action;
+# - gitlab-ci-local (npm, pinned with scripts/tools/package-lock.json) runs the
+#   GitLab components. 4.73.0 is the newest release that runs on Node.js 20;
+#   4.74.0 and later need Node.js 22 (Set.prototype.union). It needs rsync, git
+#   and bash.
+#
+# Progress goes to stderr; stdout carries only the export lines.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ACTIONLINT_VERSION=v1.7.12
+GITLAB_CI_LOCAL_VERSION=4.73.0 # keep in step with scripts/tools/package.json
+
+tools="$PWD/.cache/tools"
+mkdir -p "$tools/bin"
+
+actionlint_bin="$tools/bin/actionlint-$ACTIONLINT_VERSION"
+if [ ! -x "$actionlint_bin" ]; then
+  echo "== installing actionlint $ACTIONLINT_VERSION into .cache/tools/bin" >&2
+  gobin=$(mktemp -d)
+  GOBIN="$gobin" go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION" >&2
+  mv "$gobin/actionlint" "$actionlint_bin"
+  rm -rf "$gobin"
+fi
+
+if ! grep -q "\"gitlab-ci-local\": \"$GITLAB_CI_LOCAL_VERSION\"" scripts/tools/package.json; then
+  echo "scripts/tools/package.json does not pin gitlab-ci-local $GITLAB_CI_LOCAL_VERSION" >&2
+  exit 1
+fi
+lock_sum=$(sha256sum scripts/tools/package-lock.json | cut -c1-12)
+gcl_prefix="$tools/gitlab-ci-local-$GITLAB_CI_LOCAL_VERSION-$lock_sum"
+gcl_bin="$gcl_prefix/node_modules/.bin/gitlab-ci-local"
+if [ ! -x "$gcl_bin" ]; then
+  echo "== installing gitlab-ci-local $GITLAB_CI_LOCAL_VERSION into .cache/tools (npm ci)" >&2
+  tmp="$gcl_prefix.tmp"
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  cp scripts/tools/package.json scripts/tools/package-lock.json "$tmp/"
+  (cd "$tmp" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  rm -rf "$gcl_prefix"
+  mv "$tmp" "$gcl_prefix"
+fi
+if ! command -v rsync >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing rsync (gitlab-ci-local copies the project with it)" >&2
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends rsync; } >&2
+  else
+    echo "warning: rsync is missing and gitlab-ci-local needs it: install it (apt-get install rsync)" >&2
+  fi
+fi
+
+echo "export RELMAN_TEST_ACTIONLINT=$(printf '%q' "$actionlint_bin")"
+echo "export RELMAN_TEST_GITLAB_CI_LOCAL=$(printf '%q' "$gcl_bin")"
