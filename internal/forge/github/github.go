@@ -199,6 +199,10 @@ func (c *Client) wrap(err error, doing string) error {
 	case status == http.StatusForbidden:
 		err = fmt.Errorf("%s: the GitHub API denied access (403: %s): give the token read access to pull requests and contents of %s (permissions: pull-requests: read, contents: read)",
 			doing, resp.Message, repo)
+	case dropped(err):
+		// Only a request that is never sent twice (a POST) gets here: the
+		// retries handle the rest.
+		err = fmt.Errorf("%s: the connection dropped before GitHub answered, so it may or may not have done it: re-run the job, which finds what was done: %w", doing, err)
 	default:
 		err = fmt.Errorf("%s: %w", doing, err)
 	}
@@ -211,4 +215,11 @@ func redactURL(s string) string {
 		return "(unparsable URL)"
 	}
 	return u.Redacted()
+}
+
+// dropped reports whether err is a connection that dropped before the
+// answer, and not the retries giving up on one (which says so itself).
+func dropped(err error) bool {
+	var gaveUp *retry.Error
+	return retry.Dropped(err) && !errors.As(err, &gaveUp)
 }

@@ -206,6 +206,10 @@ func (c *Client) wrap(err error, doing string) error {
 	case status == http.StatusForbidden:
 		err = fmt.Errorf("%s: the GitLab API denied access (403%s): give the token the api scope and at least the Reporter role in project %s",
 			doing, detail(resp), c.project)
+	case dropped(err):
+		// Only a request that is never sent twice (a POST) gets here: the
+		// retries handle the rest.
+		err = fmt.Errorf("%s: the connection dropped before GitLab answered, so it may or may not have done it: re-run the job, which finds what was done: %w", doing, err)
 	default:
 		err = fmt.Errorf("%s: %w", doing, err)
 	}
@@ -233,4 +237,11 @@ func redactURL(s string) string {
 		return "(unparsable URL)"
 	}
 	return u.Redacted()
+}
+
+// dropped reports whether err is a connection that dropped before the
+// answer, and not the retries giving up on one (which says so itself).
+func dropped(err error) bool {
+	var gaveUp *retry.Error
+	return retry.Dropped(err) && !errors.As(err, &gaveUp)
 }

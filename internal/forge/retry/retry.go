@@ -1,20 +1,23 @@
 // Package retry provides an http.RoundTripper that retries idempotent
 // requests a forge could not serve right now: server errors (5xx), rate
-// limits (429) and GitHub's rate limits (403 with Retry-After, or 403/429
-// with x-ratelimit-remaining: 0). It backs off exponentially with jitter,
+// limits (429), GitHub's rate limits (403 with Retry-After, or 403/429
+// with x-ratelimit-remaining: 0) and dropped connections. It backs off exponentially with jitter,
 // honors what the server asks for, and gives up with a clear error instead of
 // waiting longer than a bounded time.
 package retry
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -57,8 +60,11 @@ type Options struct {
 }
 
 // Transport is an http.RoundTripper that retries GET and HEAD requests on
-// 5xx (except 501), 429 and GitHub's rate-limit 403 responses. Other methods
-// and other responses pass through unchanged.
+// 5xx (except 501), 429 and GitHub's rate-limit 403 responses, and when the
+// connection drops before the whole response arrived (see Dropped): it
+// reads the bodies of the responses it returns (up to 32 MiB) to find out.
+// Other methods and other responses pass through unchanged: a dropped POST
+// may have been acted on, so it is never sent again.
 type Transport struct {
 	opts Options
 }
@@ -99,7 +105,10 @@ type Error struct {
 	// more than MaxWait (Err is ErrWaitTooLong).
 	Wait    time.Duration
 	MaxWait time.Duration
-	Err     error // ErrExhausted or ErrWaitTooLong
+	// Cause is, when the last attempt got no whole response, how its
+	// connection dropped (Status is empty then).
+	Cause error
+	Err   error // ErrExhausted or ErrWaitTooLong
 }
 
 func (e *Error) Error() string {
@@ -107,11 +116,59 @@ func (e *Error) Error() string {
 		return fmt.Sprintf("the server answered %s and asked to wait %s before retrying, longer than the %s relman waits at most: re-run the job later",
 			e.Status, e.Wait, e.MaxWait)
 	}
+	if e.Cause != nil {
+		return fmt.Sprintf("giving up after %d attempts, the connection dropped each time (the last: %v): the server or the network may be down; re-run the job later",
+			e.Attempts, e.Cause)
+	}
 	return fmt.Sprintf("giving up after %d attempts, the last answered %s: the server may be down or rate limiting; re-run the job later",
 		e.Attempts, e.Status)
 }
 
-func (e *Error) Unwrap() error { return e.Err }
+// Unwrap gives errors.Is and errors.As the sentinel and the cause.
+func (e *Error) Unwrap() []error {
+	if e.Cause != nil {
+		return []error{e.Err, e.Cause}
+	}
+	return []error{e.Err}
+}
+
+// Dropped reports whether err says the connection closed or was reset
+// before the whole response arrived: worth sending an idempotent request
+// again. Timeouts, refused connections, unknown hosts and TLS errors are
+// not: waiting would not mend them, or would multiply a long wait.
+func Dropped(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.EPIPE)
+}
+
+// maxBuffer bounds the response body buffer reads to find out whether the
+// connection held to the end; a longer body is streamed past it.
+const maxBuffer = 32 << 20
+
+// buffer reads resp's body into memory (up to maxBuffer), so that a
+// connection dropping mid-body is an error of this attempt, to retry,
+// rather than of the caller's read. On error the body is closed.
+func buffer(resp *http.Response) error {
+	var b bytes.Buffer
+	n, err := io.CopyN(&b, resp.Body, maxBuffer)
+	switch {
+	case err == io.EOF:
+		_ = resp.Body.Close()
+		resp.Body = io.NopCloser(&b)
+		return nil
+	case err != nil:
+		_ = resp.Body.Close()
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return fmt.Errorf("reading the response after %d bytes: %w", n, err)
+	}
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(&b, resp.Body), resp.Body}
+	return nil
+}
 
 // RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -130,8 +187,22 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			r.Body = body
 		}
 		resp, err := t.opts.Base.RoundTrip(r)
+		if err == nil {
+			err = buffer(resp)
+		}
 		if err != nil {
-			return nil, err
+			if !Dropped(err) || ctx.Err() != nil {
+				return nil, err
+			}
+			fail := &Error{Method: req.Method, URL: req.URL.Redacted(), Attempts: attempt, Cause: err, MaxWait: t.opts.MaxWait, Err: ErrExhausted}
+			if attempt >= t.opts.MaxAttempts {
+				return nil, fail
+			}
+			wait := t.backoff(attempt)
+			if err := t.opts.Sleep(ctx, wait); err != nil {
+				return nil, fmt.Errorf("waiting %s to retry %s %s after the connection dropped (%v): %w", wait, req.Method, req.URL.Redacted(), fail.Cause, err)
+			}
+			continue
 		}
 		wait, asked, retry := t.decide(resp, attempt)
 		if !retry {
@@ -205,6 +276,11 @@ func (t *Transport) retryAfter(h http.Header) (time.Duration, bool) {
 	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
 		if secs < 0 {
 			return 0, false
+		}
+		if secs > int64(math.MaxInt64/time.Second) {
+			// More than time.Duration holds: so long that relman gives up,
+			// rather than overflowing to a negative wait (FuzzRetryHeaders).
+			return math.MaxInt64, true
 		}
 		return time.Duration(secs) * time.Second, true
 	}
