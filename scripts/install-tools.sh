@@ -58,3 +58,27 @@ fi
 
 echo "export RELMAN_TEST_ACTIONLINT=$(printf '%q' "$actionlint_bin")"
 echo "export RELMAN_TEST_GITLAB_CI_LOCAL=$(printf '%q' "$gcl_bin")"
+
+# >>> static analysis tools (golangci-lint, govulncheck; scripts/test.sh) >>>
+# Pinned and built once into .cache/tools/bin (golangci-lint takes a few
+# minutes to build on 2 cores the first time). govulncheck is v1.8.0, not
+# v1.9.0: v1.9.0 needs a golang.org/x/telemetry version that the module proxy
+# refuses to serve (403) here.
+GOLANGCI_LINT_VERSION=v2.15.0 # keep .golangci.yml in its format (version: "2")
+GOVULNCHECK_VERSION=v1.8.0
+install_go_tool() { # NAME PACKAGE VERSION: prints the binary's path
+  local bin="$tools/bin/$1-$3" gobin
+  if [ ! -x "$bin" ]; then
+    echo "== installing $1 $3 into .cache/tools/bin" >&2
+    gobin=$(mktemp -d)
+    GOBIN="$gobin" go install "$2@$3" >&2
+    mv "$gobin/$1" "$bin"
+    rm -rf "$gobin"
+  fi
+  echo "$bin"
+}
+golangci_bin=$(install_go_tool golangci-lint github.com/golangci/golangci-lint/v2/cmd/golangci-lint "$GOLANGCI_LINT_VERSION")
+govulncheck_bin=$(install_go_tool govulncheck golang.org/x/vuln/cmd/govulncheck "$GOVULNCHECK_VERSION")
+echo "export RELMAN_GOLANGCI_LINT=$(printf '%q' "$golangci_bin")"
+echo "export RELMAN_GOVULNCHECK=$(printf '%q' "$govulncheck_bin")"
+# <<< static analysis tools <<<

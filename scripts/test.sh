@@ -87,7 +87,39 @@ go mod tidy -diff
 echo "== go vet"
 go vet ./...
 
+# >>> static analysis: golangci-lint, govulncheck (docs/reliability.md) >>>
+# Both pinned in scripts/install-tools.sh (run above, which sets
+# RELMAN_GOLANGCI_LINT and RELMAN_GOVULNCHECK); the linters are in
+# .golangci.yml. govulncheck reads RELMAN_VULNDB (default the public
+# database; a file:// URL for a local copy of it, e.g. vulndb.zip unpacked).
+# When that database cannot be reached it says so and is skipped: it is not
+# reachable from this project's CI (docs/reliability.md, "Static analysis").
+echo "== golangci-lint"
+"$RELMAN_GOLANGCI_LINT" run ./...
+
+echo "== govulncheck"
+vulndb=${RELMAN_VULNDB:-https://vuln.go.dev}
+vuln_rc=0
+vuln_out=$("$RELMAN_GOVULNCHECK" -db "$vulndb" ./... 2>&1) || vuln_rc=$?
+if [ "$vuln_rc" -ne 0 ] && grep -q '^govulncheck: fetching vulnerabilities' <<<"$vuln_out"; then
+  echo "skipped: vulnerability database unreachable ($vulndb):"
+  grep '^govulncheck: fetching vulnerabilities' <<<"$vuln_out" | head -n 1
+  echo "(set RELMAN_VULNDB=file:///path/to/vulndb to use a local copy; see docs/reliability.md)"
+else
+  echo "$vuln_out"
+  [ "$vuln_rc" -eq 0 ] || { echo "govulncheck failed (exit $vuln_rc)"; exit 1; }
+fi
+# <<< static analysis <<<
+
 start_minio # MinIO (see above)
 
 echo "== go test"
 go test -race -count=1 "$@" ./...
+
+# >>> fuzzing (docs/reliability.md) >>>
+# Every native fuzz target for FUZZTIME (10s here; 2m for the figures in
+# docs/reliability.md), one at a time. A failing input lands in the
+# package's testdata/fuzz/ and fails the run.
+echo "== fuzz"
+FUZZTIME=${FUZZTIME:-10s} bash scripts/fuzz.sh
+# <<< fuzzing <<<

@@ -164,6 +164,16 @@ func FuzzMask(f *testing.F) {
 			h.r.mu.Unlock()
 			for name, content := range written {
 				for _, m := range masked {
+					// The log is written line by line: a multiline secret
+					// is masked there through its lines, which are in
+					// masked on their own when at least minMaskPart long.
+					// Shorter lines ("{", "0") are not secret enough to
+					// blank out ordinary text, so consecutive log lines
+					// may spell such a secret (found by FuzzMask: secret
+					// "0\n0", text "0").
+					if name == "stderr" && strings.ContainsAny(m, "\r\n") {
+						continue
+					}
 					if strings.Contains(content, m) {
 						t.Errorf("%s: %s holds masked %q:\n%q", k, name, m, content)
 					}

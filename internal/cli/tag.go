@@ -364,19 +364,28 @@ func splitRemote(u string) (host, path string) {
 		return "", ""
 	}
 	if i := strings.Index(u, "://"); i < 0 {
-		// scp-like: git@host:group/project.git
-		at := strings.LastIndex(u, "@")
+		// scp-like: git@host:group/project.git. Like git, a colon after a
+		// slash is a local path (./a:b), not a host.
 		colon := strings.Index(u, ":")
-		if colon > at && colon > 0 && !strings.HasPrefix(u, "/") {
-			return u[at+1 : colon], strings.TrimSuffix(strings.Trim(u[colon+1:], "/"), ".git")
+		if colon <= 0 || strings.Contains(u[:colon], "/") {
+			return "", ""
 		}
-		return "", ""
+		host = u[strings.LastIndex(u[:colon], "@")+1 : colon]
+		if host == "" || strings.ContainsAny(host, "?#\\ \t\r\n") {
+			return "", ""
+		}
+		return host, projectPath(u[colon+1:])
 	}
 	p, err := url.Parse(u)
-	if err != nil || p.Host == "" || p.Scheme == "file" {
+	if err != nil || p.Hostname() == "" || p.Scheme == "file" {
 		return "", ""
 	}
-	return p.Hostname(), strings.TrimSuffix(strings.Trim(p.Path, "/"), ".git")
+	return p.Hostname(), projectPath(p.Path)
+}
+
+// projectPath trims a remote URL's path to the project: group/project.
+func projectPath(p string) string {
+	return strings.Trim(strings.TrimSuffix(strings.Trim(p, "/"), ".git"), "/")
 }
 
 // signature is the identity of relman's tags and commits.

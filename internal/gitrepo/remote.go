@@ -200,7 +200,10 @@ func isRejection(err error) bool {
 	return false
 }
 
-var urlUserinfo = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]*@`)
+// urlUserinfo matches a URL's scheme and userinfo. The userinfo runs to the
+// last "@" before the host's end ("/", "?", "#" or a space), as net/url reads
+// it: a password may hold an unescaped "@" (found by FuzzRedact).
+var urlUserinfo = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)[^/?#\s]*@`)
 
 // RedactURL removes credentials from a URL.
 func RedactURL(s string) string {

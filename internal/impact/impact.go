@@ -21,17 +21,22 @@ var DefaultLabels = Labels{Major: "ImpactMajor", Minor: "ImpactMinor", Patch: "I
 
 // Validate reports a clear error for empty or duplicate names.
 func (l Labels) Validate() error {
-	names := map[string]string{}
-	for _, p := range []struct{ setting, name string }{
+	type named struct{ setting, name string }
+	var seen []named
+	for _, p := range []named{
 		{"label-major", l.Major}, {"label-minor", l.Minor}, {"label-patch", l.Patch},
 	} {
 		if strings.TrimSpace(p.name) == "" {
 			return fmt.Errorf("%s is empty: expected the name of a label, like %q", p.setting, DefaultLabels.Major)
 		}
-		if other, dup := names[strings.ToLower(p.name)]; dup {
-			return fmt.Errorf("%s and %s both name the label %q: each impact needs its own label", other, p.setting, p.name)
+		// Labels compare with strings.EqualFold (see FromLabels), so
+		// names equal under case folding ("s" and "ſ") are duplicates.
+		for _, other := range seen {
+			if strings.EqualFold(other.name, p.name) {
+				return fmt.Errorf("%s and %s both name the label %q: each impact needs its own label", other.setting, p.setting, p.name)
+			}
 		}
-		names[strings.ToLower(p.name)] = p.setting
+		seen = append(seen, p)
 	}
 	return nil
 }

@@ -61,7 +61,6 @@ func Rollback(ctx context.Context, o RollbackOptions) (*RollbackResult, error) {
 		path    string
 		version string
 		entry   s3store.Entry
-		meta    s3store.Meta
 	}
 	var (
 		targets []target

@@ -7,12 +7,11 @@ import (
 
 // tomlEntry is one key/value of a TOML document, with its full dotted key.
 type tomlEntry struct {
-	key    string
-	str    bool // a single-line string without escapes: start:end is its text
-	start  int
-	end    int
-	line   int
-	valEnd int
+	key   string
+	str   bool // a single-line string without escapes: start:end is its text
+	start int
+	end   int
+	line  int
 }
 
 // scanTOML reads the key/value structure of a TOML document: enough to find
