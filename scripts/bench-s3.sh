@@ -27,11 +27,12 @@ AWS=/usr/bin/aws
 command -v git >/dev/null || { echo "git is needed to clone the benchmark tree"; exit 1; }
 
 MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
-minio_bin="$PWD/.cache/tools/bin/minio-$MINIO_VERSION"
+tools=${RELMAN_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/relman-tools}
+minio_bin="$tools/bin/minio-$MINIO_VERSION"
 if [ ! -x "$minio_bin" ]; then
   echo "== building MinIO $MINIO_VERSION"
-  GOBIN="$PWD/.cache/tools/bin" go install "github.com/minio/minio@$MINIO_VERSION"
-  mv "$PWD/.cache/tools/bin/minio" "$minio_bin"
+  GOBIN="$tools/bin" go install "github.com/minio/minio@$MINIO_VERSION"
+  mv "$tools/bin/minio" "$minio_bin"
 fi
 work=$(mktemp -d)
 minio_pid=

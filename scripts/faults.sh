@@ -4,7 +4,7 @@
 # internal/faultproxy) and prints their table and totals. The same tests run
 # in bash scripts/test.sh; this script only collects the FAULT-RESULT lines
 # they log. The S3 scenarios need MinIO: the one in RELMAN_TEST_S3_* when
-# set, else the pinned binary scripts/test.sh builds into .cache/tools/bin,
+# set, else the pinned binary scripts/test.sh builds into $RELMAN_TOOLS_DIR/bin,
 # started here on a free loopback port and stopped at exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ trap cleanup EXIT
 
 if [ -z "${RELMAN_TEST_S3_ENDPOINT:-}" ]; then
   version=$(sed -n 's/^MINIO_VERSION=//p' scripts/test.sh)
-  bin="$PWD/.cache/tools/bin/minio-$version"
+  bin="${RELMAN_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/relman-tools}/bin/minio-$version"
   if [ ! -x "$bin" ]; then
     echo "no MinIO at $bin: run bash scripts/test.sh once (it builds it), or set RELMAN_TEST_S3_ENDPOINT, _ACCESS_KEY and _SECRET_KEY" >&2
     exit 1

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the pinned tools the packaging tests run (internal/cli/packaging_test.go)
-# into .cache/tools, once per version, and prints the variables that point the
+# into $RELMAN_TOOLS_DIR (default ~/.cache/relman-tools, outside the checkout
+# so that clean clones reuse it), once per version, and prints the variables that point the
 # tests at them:
 #
 #   eval "$(bash scripts/install-tools.sh)"
@@ -18,12 +19,12 @@ cd "$(dirname "$0")/.."
 ACTIONLINT_VERSION=v1.7.12
 GITLAB_CI_LOCAL_VERSION=4.73.0 # keep in step with scripts/tools/package.json
 
-tools="$PWD/.cache/tools"
+tools=${RELMAN_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/relman-tools}
 mkdir -p "$tools/bin"
 
 actionlint_bin="$tools/bin/actionlint-$ACTIONLINT_VERSION"
 if [ ! -x "$actionlint_bin" ]; then
-  echo "== installing actionlint $ACTIONLINT_VERSION into .cache/tools/bin" >&2
+  echo "== installing actionlint $ACTIONLINT_VERSION into $tools/bin" >&2
   gobin=$(mktemp -d)
   GOBIN="$gobin" go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION" >&2
   mv "$gobin/actionlint" "$actionlint_bin"
@@ -38,7 +39,7 @@ lock_sum=$(sha256sum scripts/tools/package-lock.json | cut -c1-12)
 gcl_prefix="$tools/gitlab-ci-local-$GITLAB_CI_LOCAL_VERSION-$lock_sum"
 gcl_bin="$gcl_prefix/node_modules/.bin/gitlab-ci-local"
 if [ ! -x "$gcl_bin" ]; then
-  echo "== installing gitlab-ci-local $GITLAB_CI_LOCAL_VERSION into .cache/tools (npm ci)" >&2
+  echo "== installing gitlab-ci-local $GITLAB_CI_LOCAL_VERSION into $tools (npm ci)" >&2
   tmp="$gcl_prefix.tmp"
   rm -rf "$tmp"
   mkdir -p "$tmp"
@@ -60,7 +61,7 @@ echo "export RELMAN_TEST_ACTIONLINT=$(printf '%q' "$actionlint_bin")"
 echo "export RELMAN_TEST_GITLAB_CI_LOCAL=$(printf '%q' "$gcl_bin")"
 
 # >>> static analysis tools (golangci-lint, govulncheck; scripts/test.sh) >>>
-# Pinned and built once into .cache/tools/bin (golangci-lint takes a few
+# Pinned and built once into $RELMAN_TOOLS_DIR/bin (golangci-lint takes a few
 # minutes to build on 2 cores the first time). govulncheck is v1.8.0, not
 # v1.9.0: v1.9.0 needs a golang.org/x/telemetry version that the module proxy
 # refuses to serve (403) here.
@@ -69,7 +70,7 @@ GOVULNCHECK_VERSION=v1.8.0
 install_go_tool() { # NAME PACKAGE VERSION: prints the binary's path
   local bin="$tools/bin/$1-$3" gobin
   if [ ! -x "$bin" ]; then
-    echo "== installing $1 $3 into .cache/tools/bin" >&2
+    echo "== installing $1 $3 into $tools/bin" >&2
     gobin=$(mktemp -d)
     GOBIN="$gobin" go install "$2@$3" >&2
     mv "$gobin/$1" "$bin"

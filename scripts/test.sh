@@ -6,15 +6,17 @@ cd "$(dirname "$0")/.."
 
 # >>> MinIO for the S3 tests (internal/s3store, internal/s3step, relman s3) >>>
 # A real S3 server on loopback: built once from a pinned version into
-# .cache/tools/bin (the build takes minutes, so it starts now, in the
+# $RELMAN_TOOLS_DIR/bin (default ~/.cache/relman-tools: outside the
+# checkout, so clean clones reuse it; the build takes minutes, so it starts now, in the
 # background, and the checks below run meanwhile), started before the tests
 # on a free port with a temporary directory, stopped at exit. The tests read
 # RELMAN_TEST_S3_*; with RELMAN_TEST_S3_REQUIRED=1 they fail when it is gone.
 MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
-minio_bin="$PWD/.cache/tools/bin/minio-$MINIO_VERSION"
+export RELMAN_TOOLS_DIR=${RELMAN_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/relman-tools}
+minio_bin="$RELMAN_TOOLS_DIR/bin/minio-$MINIO_VERSION"
 minio_build_pid=
 if [ ! -x "$minio_bin" ]; then
-  echo "== building MinIO $MINIO_VERSION in the background (cached in .cache/tools/bin)"
+  echo "== building MinIO $MINIO_VERSION in the background (cached in $RELMAN_TOOLS_DIR/bin)"
   minio_gobin=$(mktemp -d)
   ( GOBIN="$minio_gobin" go install "github.com/minio/minio@$MINIO_VERSION" >"$minio_gobin/build.log" 2>&1 \
       && mkdir -p "$(dirname "$minio_bin")" && mv "$minio_gobin/minio" "$minio_bin" ) &
@@ -67,7 +69,7 @@ start_minio() {
 # <<< MinIO <<<
 
 # >>> packaging tools (internal/cli/packaging_test.go) >>>
-# actionlint and gitlab-ci-local, pinned, installed once into .cache/tools by
+# actionlint and gitlab-ci-local, pinned, installed once into $RELMAN_TOOLS_DIR by
 # scripts/install-tools.sh; the tests read RELMAN_TEST_ACTIONLINT and
 # RELMAN_TEST_GITLAB_CI_LOCAL and fail when these point at nothing.
 echo "== packaging tools (actionlint, gitlab-ci-local)"
