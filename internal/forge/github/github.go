@@ -70,7 +70,7 @@ func New(opts Options) (*Client, error) {
 	}
 	hc := opts.HTTPClient
 	if hc == nil {
-		hc = defaultHTTPClient()
+		hc = retry.DefaultClient()
 	}
 	clientOpts := []gh.ClientOptionsFunc{
 		gh.WithHTTPClient(hc),
@@ -85,16 +85,6 @@ func New(opts Options) (*Client, error) {
 		return nil, forge.Redact(fmt.Errorf("creating the GitHub client: %w", err), opts.Token)
 	}
 	return &Client{api: api, owner: owner, name: name, token: opts.Token, baseURL: u.Redacted()}, nil
-}
-
-func defaultHTTPClient() *http.Client {
-	base := http.DefaultTransport
-	if t, ok := base.(*http.Transport); ok {
-		t = t.Clone()
-		t.ResponseHeaderTimeout = time.Minute
-		base = t
-	}
-	return &http.Client{Transport: retry.New(retry.Options{Base: base})}
 }
 
 // MergedSince lists the pull requests merged into q.TargetBranch that were

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"time"
 
 	gl "gitlab.com/gitlab-org/api/client-go/v2"
 
@@ -72,7 +71,7 @@ func New(opts Options) (*Client, error) {
 	}
 	hc := opts.HTTPClient
 	if hc == nil {
-		hc = defaultHTTPClient()
+		hc = retry.DefaultClient()
 	}
 	clientOpts := []gl.ClientOptionFunc{
 		// Before WithBaseURL, which may warn.
@@ -96,16 +95,6 @@ func New(opts Options) (*Client, error) {
 		return nil, forge.Redact(fmt.Errorf("creating the GitLab client: %w", err), opts.Token)
 	}
 	return &Client{api: api, project: project, token: opts.Token, baseURL: u.Redacted()}, nil
-}
-
-func defaultHTTPClient() *http.Client {
-	base := http.DefaultTransport
-	if t, ok := base.(*http.Transport); ok {
-		t = t.Clone()
-		t.ResponseHeaderTimeout = time.Minute
-		base = t
-	}
-	return &http.Client{Transport: retry.New(retry.Options{Base: base})}
 }
 
 type noLimit struct{}

@@ -340,3 +340,17 @@ func jitter(d time.Duration) time.Duration {
 	}
 	return rand.N(d)
 }
+
+// DefaultClient is the HTTP client of the forge clients: the default
+// transport with a one-minute wait for response headers, retried by this
+// package. It has no overall timeout, so that retry waits are not cut
+// short; callers bound requests with their context.
+func DefaultClient() *http.Client {
+	base := http.DefaultTransport
+	if t, ok := base.(*http.Transport); ok {
+		t = t.Clone()
+		t.ResponseHeaderTimeout = time.Minute
+		base = t
+	}
+	return &http.Client{Transport: New(Options{Base: base})}
+}
