@@ -1,6 +1,7 @@
 package versionfile
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -298,6 +299,11 @@ func locateRegex(data []byte, re *regexp.Regexp) ([]loc, error) {
 	}
 	if m[2] < 0 {
 		return nil, locErr(lineAt(data, m[0]), ErrNoVersion, "%s matches but its capture group does not: expected the version inside the group", re)
+	}
+	if i := bytes.IndexAny(data[m[2]:m[3]], "\r\n"); i >= 0 {
+		// A version is one line: a group that spans a line break would
+		// replace the break with the version (found by FuzzRegex).
+		return nil, locErr(lineAt(data, m[2]+i), ErrUnsupported, "the capture group of %s spans a line break: expected the version on one line; narrow the group, e.g. ([^\\s]+)", re)
 	}
 	return []loc{newLoc(data, m[2], m[3])}, nil
 }
