@@ -246,7 +246,7 @@ func once(ctx context.Context, o Options, line version.Line) (*Result, error) {
 		res.Reason = fmt.Sprintf("%d commits since %s, none of them %s", len(rg.Commits), orNone(res.PreviousTag), what)
 	}
 	if !next.Released {
-		o.Log.Infof("nothing to release: %s", next.Reason)
+		o.Log.Infof("nothing to release: %s", res.Reason)
 		return res, nil
 	}
 	res.Released, res.Version = true, next.Next
