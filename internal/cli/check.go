@@ -11,9 +11,6 @@ import (
 
 	"github.com/relman-dev/relman/internal/check"
 	"github.com/relman-dev/relman/internal/ci"
-	"github.com/relman-dev/relman/internal/forge"
-	"github.com/relman-dev/relman/internal/forge/github"
-	"github.com/relman-dev/relman/internal/forge/gitlab"
 	"github.com/relman-dev/relman/internal/gitrepo"
 	"github.com/relman-dev/relman/internal/impact"
 	"github.com/relman-dev/relman/internal/tagstep"
@@ -164,7 +161,11 @@ func checkRun(ctx context.Context, c *job) error {
 	switch {
 	case len(labels) > 0:
 	case token != "" && fg.kind != "" && mr.number > 0:
-		m, err := fetchMergeRequest(ctx, fg, token, mr.number)
+		cl, err := fg.client(token)
+		if err != nil {
+			return usageError{err}
+		}
+		m, err := cl.MergeRequest(ctx, mr.number)
 		if err != nil {
 			return err
 		}
@@ -209,23 +210,6 @@ func errCheckFailed(mr mrContext, fg forgeInfo) error {
 		ref = (tagstep.Links{GitLab: fg.kind == "gitlab"}).Ref(mr.number)
 	}
 	return errors.New(ref + " is not ready to merge")
-}
-
-func fetchMergeRequest(ctx context.Context, fg forgeInfo, token string, n int) (forge.MergeRequest, error) {
-	switch fg.kind {
-	case "github":
-		cl, err := github.New(github.Options{BaseURL: fg.apiURL, Token: token, Repository: fg.project})
-		if err != nil {
-			return forge.MergeRequest{}, usageError{err}
-		}
-		return cl.MergeRequest(ctx, n)
-	default:
-		cl, err := gitlab.New(gitlab.Options{BaseURL: fg.apiURL, Token: token, Project: fg.project})
-		if err != nil {
-			return forge.MergeRequest{}, usageError{err}
-		}
-		return cl.MergeRequest(ctx, n)
-	}
 }
 
 func checkSummary(mr mrContext, r check.Result, fg forgeInfo) string {

@@ -89,7 +89,7 @@ func tagRun(ctx context.Context, c *job) error {
 		if token == "" {
 			return usagef("impact-from labels needs a forge token: set RELMAN_TOKEN (GitHub: GITHUB_TOKEN; GitLab: a project access token with api and write_repository scopes, because CI_JOB_TOKEN cannot list merge requests)")
 		}
-		lister, err := fg.lister(token)
+		lister, err := fg.client(token)
 		if err != nil {
 			return usageError{err}
 		}
@@ -120,11 +120,6 @@ func tagRun(ctx context.Context, c *job) error {
 	return nil
 }
 
-// publisher publishes forge releases; the forge clients implement it.
-type publisher interface {
-	PublishRelease(ctx context.Context, r forge.Release) (url string, created bool, err error)
-}
-
 // publishRelease publishes the release of the tag this run made, or of the
 // tag that already held this release (a re-run after a failed publication).
 func publishRelease(ctx context.Context, c *job, fg forgeInfo, token string, res *tagstep.Result) (string, error) {
@@ -135,14 +130,7 @@ func publishRelease(ctx context.Context, c *job, fg forgeInfo, token string, res
 	if tag == "" {
 		return "", nil
 	}
-	var p publisher
-	var err error
-	switch fg.kind {
-	case "github":
-		p, err = github.New(github.Options{BaseURL: fg.apiURL, Token: token, Repository: fg.project})
-	default:
-		p, err = gitlab.New(gitlab.Options{BaseURL: fg.apiURL, Token: token, Project: fg.project})
-	}
+	p, err := fg.client(token)
 	if err != nil {
 		return "", err
 	}
@@ -219,10 +207,17 @@ func resolveDefaultBranch(ctx context.Context, s *settings, c *job, repo *gitrep
 		return b, nil
 	}
 	if token := s.str("token"); token != "" && fg.kind != "" {
-		if d, err := fg.defaultBranch(ctx, token); err == nil && d != "" {
-			return d, nil
-		} else if err != nil {
+		d, err := func() (string, error) {
+			cl, err := fg.client(token)
+			if err != nil {
+				return "", err
+			}
+			return cl.DefaultBranch(ctx)
+		}()
+		if err != nil {
 			c.rep.Warningf("could not read the default branch from %s: %v", fg.kind, err)
+		} else if d != "" {
+			return d, nil
 		}
 	}
 	for _, b := range []string{"main", "master"} {
@@ -261,30 +256,21 @@ type forgeInfo struct {
 	pushUser string
 }
 
-func (f forgeInfo) lister(token string) (tagstep.Lister, error) {
-	switch f.kind {
-	case "github":
-		return github.New(github.Options{BaseURL: f.apiURL, Token: token, Repository: f.project})
-	default:
-		return gitlab.New(gitlab.Options{BaseURL: f.apiURL, Token: token, Project: f.project})
-	}
+// forgeClient is what the steps ask of a forge; the GitHub and GitLab
+// clients both provide it.
+type forgeClient interface {
+	tagstep.Lister
+	DefaultBranch(ctx context.Context) (string, error)
+	MergeRequest(ctx context.Context, number int) (forge.MergeRequest, error)
+	PublishRelease(ctx context.Context, r forge.Release) (url string, created bool, err error)
 }
 
-func (f forgeInfo) defaultBranch(ctx context.Context, token string) (string, error) {
-	switch f.kind {
-	case "github":
-		c, err := github.New(github.Options{BaseURL: f.apiURL, Token: token, Repository: f.project})
-		if err != nil {
-			return "", err
-		}
-		return c.DefaultBranch(ctx)
-	default:
-		c, err := gitlab.New(gitlab.Options{BaseURL: f.apiURL, Token: token, Project: f.project})
-		if err != nil {
-			return "", err
-		}
-		return c.DefaultBranch(ctx)
+// client connects to the forge with token.
+func (f forgeInfo) client(token string) (forgeClient, error) {
+	if f.kind == "github" {
+		return github.New(github.Options{BaseURL: f.apiURL, Token: token, Repository: f.project})
 	}
+	return gitlab.New(gitlab.Options{BaseURL: f.apiURL, Token: token, Project: f.project})
 }
 
 // resolveForge works out the forge from settings, CI variables and the
