@@ -376,7 +376,8 @@ func describe(n *yaml.Node) string {
 		case "!!str":
 			return strconv.Quote(n.Value)
 		}
-		return fmt.Sprintf("%s %q", n.Tag, n.Value)
+		// A custom tag can hold any character, a line break included.
+		return fmt.Sprintf("the value %q with the YAML tag %q", n.Value, n.Tag)
 	}
 	return "an unsupported YAML node"
 }

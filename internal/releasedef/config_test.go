@@ -124,6 +124,8 @@ func TestParseConfigErrors(t *testing.T) {
 	}{
 		{"not YAML", "a: [b\n", []string{"c.yml:1: not valid YAML"}},
 		{"not a mapping", "- a\n", []string{`c.yml:1: expected a mapping of settings, found a list; expected keys: includeOnlyArtifacts`}},
+		{"custom tag", "!foo bar\n", []string{`c.yml:1: expected a mapping of settings, found the value "bar" with the YAML tag "!foo"; expected keys:`}},
+		{"custom tag with a line break", "!%0A\n", []string{`c.yml:1: expected a mapping of settings, found the value "" with the YAML tag`}},
 		{"unknown key", "includeOnlyArtifact: [a]\n", []string{`c.yml:1: unknown key "includeOnlyArtifact"; expected keys:`}},
 		{"list expected", "includeOnlyArtifacts: core\n", []string{`c.yml:1: includeOnlyArtifacts: expected a list of names, found "core"`}},
 		{"name is a number", "excludeArtifacts:\n  - 1.0\n", []string{`c.yml:2: excludeArtifacts: expected a name (a string; quote names that YAML reads as numbers or booleans), found the number 1.0`}},
