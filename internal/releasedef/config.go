@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 )
@@ -150,7 +151,7 @@ func (c *Config) parseMapping(l *errorList, m *yaml.Node, properties bool) {
 		k, v := m.Content[i], resolveAlias(m.Content[i+1])
 		key := k.Value
 		if prev, dup := seen[key]; dup {
-			l.add(k.Line, "%s is given twice (first at line %d)", key, prev)
+			l.add(k.Line, "%s is given twice (first at line %d)", shown(key), prev)
 			continue
 		}
 		seen[key] = k.Line
@@ -240,7 +241,7 @@ func parseChangelog(l *errorList, v *yaml.Node) *Changelog {
 		k, val := v.Content[i], resolveAlias(v.Content[i+1])
 		key := "changelog." + k.Value
 		if prev, dup := seen[k.Value]; dup {
-			l.add(k.Line, "%s is given twice (first at line %d)", key, prev)
+			l.add(k.Line, "%s is given twice (first at line %d)", shown(key), prev)
 			continue
 		}
 		seen[k.Value] = k.Line
@@ -278,7 +279,7 @@ func parseChangelog(l *errorList, v *yaml.Node) *Changelog {
 			}
 			n, err := strconv.ParseInt(val.Value, 0, 32)
 			if err != nil || n <= 0 {
-				l.add(val.Line, "%s: expected a positive integer, found %s", key, val.Value)
+				l.add(val.Line, "%s: expected a positive integer, found %s", key, shown(val.Value))
 				break
 			}
 			i := int(n)
@@ -380,6 +381,20 @@ func describe(n *yaml.Node) string {
 		return fmt.Sprintf("the value %q with the YAML tag %q", n.Value, n.Tag)
 	}
 	return "an unsupported YAML node"
+}
+
+// shown shows a key or value as written when it is a plain word, quoted when it
+// holds spaces, line breaks or other characters that would blur the message.
+func shown(s string) string {
+	for _, r := range s {
+		if !unicode.IsGraphic(r) || unicode.IsSpace(r) {
+			return strconv.Quote(s)
+		}
+	}
+	if s == "" {
+		return `""`
+	}
+	return s
 }
 
 func resolveAlias(n *yaml.Node) *yaml.Node {

@@ -124,6 +124,8 @@ func TestParseConfigErrors(t *testing.T) {
 	}{
 		{"not YAML", "a: [b\n", []string{"c.yml:1: not valid YAML"}},
 		{"not a mapping", "- a\n", []string{`c.yml:1: expected a mapping of settings, found a list; expected keys: includeOnlyArtifacts`}},
+		{"key with a line break twice", "? \"a\\nb\"\n: 1\n? \"a\\nb\"\n: 2\n", []string{`c.yml:1: unknown key "a\nb"`, `c.yml:3: "a\nb" is given twice (first at line 1)`}},
+		{"limit tagged int with a line break", "changelog:\n  limit: !!int \"1\\n2\"\n", []string{`c.yml:2: changelog.limit: expected a positive integer, found "1\n2"`}},
 		{"custom tag", "!foo bar\n", []string{`c.yml:1: expected a mapping of settings, found the value "bar" with the YAML tag "!foo"; expected keys:`}},
 		{"custom tag with a line break", "!%0A\n", []string{`c.yml:1: expected a mapping of settings, found the value "" with the YAML tag`}},
 		{"unknown key", "includeOnlyArtifact: [a]\n", []string{`c.yml:1: unknown key "includeOnlyArtifact"; expected keys:`}},
