@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -67,8 +68,13 @@ func checkEdits(t *testing.T, e planner, files MapFiles, version, forbidden stri
 		after[p] = b
 	}
 	for _, p := range plans {
+		// Edits come in the format's order (Cargo.toml: [package] before
+		// [workspace.package], wherever they stand); apply sorts them by
+		// position, and so does this check (found by FuzzCargoTOML).
+		edits := slices.Clone(p.edits)
+		slices.SortFunc(edits, func(a, b edit) int { return a.start - b.start })
 		at := 0
-		for _, ed := range p.edits {
+		for _, ed := range edits {
 			if ed.start < at || ed.end < ed.start || ed.end > len(p.old) {
 				t.Fatalf("%s: edit %+v out of order or out of range", p.path, ed)
 			}

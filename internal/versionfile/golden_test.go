@@ -68,6 +68,7 @@ func TestGolden(t *testing.T) {
 		{name: "chart", editor: mustSpec(t, "charts/web/Chart.yaml"), before: "0.3.0", version: "0.4.0"},
 		{name: "chart-appversion", editor: mustSpec(t, "Chart.yaml:appVersion"), before: "2.4.1", version: "2.5.0"},
 		{name: "cargo", editor: mustSpec(t, "Cargo.toml"), before: "0.5.0", version: "0.6.0"},
+		{name: "cargo-workspace-first", editor: mustSpec(t, "Cargo.toml"), before: "0.5.0", version: "0.6.0"},
 		{name: "regex", editor: mustSpec(t, `src/app/__init__.py=__version__ = "([^"]+)"`), before: "4.0.0", version: "4.1.0"},
 	}
 	for _, tt := range tests {
