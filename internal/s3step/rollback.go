@@ -161,7 +161,7 @@ func Rollback(ctx context.Context, o RollbackOptions) (*RollbackResult, error) {
 		if meta.SourcePath == "" {
 			meta.SourcePath = t.path
 		}
-		v, err := st.Copy(ctx, t.path, t.version, meta)
+		v, err := st.Copy(ctx, t.path, t.version, h.Size, meta)
 		if err != nil {
 			return err
 		}

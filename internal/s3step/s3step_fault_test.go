@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -334,4 +335,103 @@ func checkManifest(t *testing.T, st *s3store.Store, files map[string]string, wan
 		}
 	}
 	return ok
+}
+
+// TestFaultRollbackMultipartCopy rolls a 6 MiB asset back with a copy in
+// parts (5 MiB and 1 MiB UploadPartCopy ranges: the path of objects over
+// 5 GiB, made small here with CopyThreshold). Without faults the copy holds
+// the old content in two parts; with the second part's copy refused every
+// time the rollback fails, aborts the multipart upload (no parts left in
+// the bucket), writes no manifest and leaves the newest version as it was;
+// the re-run completes it.
+func TestFaultRollbackMultipartCopy(t *testing.T) {
+	srv := s3test.Get(t)
+	v1 := bigContent()
+	v2 := strings.ToUpper(v1[:1<<20]) + v1[1<<20:] + "v2"
+	for _, faulted := range []bool{false, true} {
+		t.Run(fmt.Sprintf("faulted=%v", faulted), func(t *testing.T) {
+			t.Parallel()
+			bucket := srv.NewBucket(t, s3test.Enabled)
+			p := faultproxy.Start(t, srv.Endpoint)
+			st, err := s3store.New(t.Context(), s3store.Options{
+				Bucket: bucket, Prefix: "app", Endpoint: p.URL(), Region: "us-east-1",
+				Credentials: credentials.NewStaticCredentialsProvider(srv.AccessKey, srv.SecretKey, ""),
+				Concurrency: 2, MaxAttempts: 2, CopyThreshold: 5 << 20, CopyPartSize: partSize,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			log := &testLog{t: t}
+			for i, content := range []string{v1, v2} {
+				dir := t.TempDir()
+				writeFiles(t, dir, map[string]string{"big.bin": content})
+				fs, err := s3step.WorkTree(t.Context(), dir, all, log)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := s3step.Sync(t.Context(), s3step.SyncOptions{Store: st, Files: fs, Git: tagged(i+1, fmt.Sprintf("v%d.0.0", i+1)), Concurrency: 2, Log: log, Now: fixedNow}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rollback := func() (*s3step.RollbackResult, error) {
+				return s3step.Rollback(t.Context(), s3step.RollbackOptions{Store: st, Release: "v1.0.0", Concurrency: 2, Log: log, Now: fixedNow})
+			}
+			direct := srv.Store(t, s3store.Options{Bucket: bucket, Prefix: "app"})
+			outcome := faultproxy.Complete
+			if faulted {
+				p.MustSet(t, faultproxy.Rule{Request: "PUT /" + bucket + "/app/big.bin?partNumber=2&", Action: faultproxy.Drop, Times: faultproxy.Always})
+				r, err := rollback()
+				if err == nil {
+					t.Fatalf("the faulted rollback succeeded: %+v\nrequests: %q", r, p.Requests())
+				}
+				t.Logf("faulted rollback: %v", err)
+				for _, want := range []string{"part 2 of 2", "no manifest was written"} {
+					if !strings.Contains(err.Error(), want) {
+						t.Errorf("error %q does not say %q", err, want)
+					}
+				}
+				checkNoUploadsLeft(t, srv, bucket)
+				if got := read(t, direct, "big.bin", ""); got != v2 {
+					t.Errorf("after the failed rollback big.bin holds %d bytes, want v2 (%d bytes) untouched", len(got), len(v2))
+				}
+				if vs, _ := direct.Versions(t.Context(), "big.bin"); len(vs) != 2 {
+					t.Errorf("after the failed rollback big.bin has %d versions, want 2", len(vs))
+				}
+				p.MustSet(t)
+				outcome = faultproxy.Unchanged + " (no manifest, no parts left); the run failed"
+			}
+			r, err := rollback()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r.Copied) != 1 || !r.ManifestCreated {
+				t.Fatalf("rollback: %+v", r)
+			}
+			if got := read(t, direct, "big.bin", ""); got != v1 {
+				t.Fatalf("after the rollback big.bin holds %d bytes, not v1", len(got))
+			}
+			h, err := direct.Head(t.Context(), "big.bin", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h.Meta.SHA256 != sum(v1) || h.Meta.RollbackOf != "v1.0.0" {
+				t.Errorf("metadata after the rollback: %+v", h.Meta)
+			}
+			out, err := srv.Client().HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: &bucket, Key: aws.String("app/big.bin"), PartNumber: aws.Int32(1)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := aws.ToInt32(out.PartsCount); n != 2 {
+				t.Errorf("the rolled-back version has %d part(s), want 2 (a copy in parts)", n)
+			}
+			checkNoUploadsLeft(t, srv, bucket)
+			again, err := rollback()
+			if err != nil || len(again.Copied) != 0 || again.ManifestCreated {
+				t.Errorf("re-run = %+v, %v; want nothing to do", again, err)
+			}
+			if faulted {
+				faultproxy.Report(t, faultproxy.Result{Scenario: "S3 rollback (s3step): a part of a multipart copy refused every time", Injected: p.Injected(), Outcome: outcome, Converged: true})
+			}
+		})
+	}
 }

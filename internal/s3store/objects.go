@@ -11,6 +11,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -240,12 +241,19 @@ func contentType(p string) string {
 // Copy copies an old version of an asset forward as its newest version,
 // with the given metadata, and returns the new version's id. History is
 // never deleted.
-func (s *Store) Copy(ctx context.Context, assetPath, fromVersion string, meta Meta) (string, error) {
+//
+// size is the old version's size: from CopyThreshold (5 GiB, the most one
+// CopyObject takes) the copy is a multipart upload of UploadPartCopy parts,
+// aborted on failure so that no part is left behind.
+func (s *Store) Copy(ctx context.Context, assetPath, fromVersion string, size int64, meta Meta) (string, error) {
 	key, err := s.Key(assetPath)
 	if err != nil {
 		return "", err
 	}
 	src := s.opts.Bucket + "/" + escapeKey(key) + "?versionId=" + url.QueryEscape(fromVersion)
+	if size > s.copyThreshold() {
+		return s.copyParts(ctx, key, assetPath, src, fromVersion, size, meta)
+	}
 	enc, kms := s.sseParams()
 	out, err := s.s3.CopyObject(ctx, &s3.CopyObjectInput{
 		Bucket: &s.opts.Bucket, Key: &key, CopySource: &src,
@@ -256,6 +264,99 @@ func (s *Store) Copy(ctx context.Context, assetPath, fromVersion string, meta Me
 		return "", s.wrap(err, "copy "+key+" version "+fromVersion+" forward")
 	}
 	return aws.ToString(out.VersionId), nil
+}
+
+const (
+	maxCopySize     = 5 << 30 // the largest object one CopyObject copies
+	defaultCopyPart = 512 << 20
+	maxParts        = 10000
+)
+
+func (s *Store) copyThreshold() int64 {
+	if t := s.opts.CopyThreshold; t > 0 && t < maxCopySize {
+		return t
+	}
+	return maxCopySize
+}
+
+// copyPartSize is the part size of a multipart copy of size bytes.
+func (s *Store) copyPartSize(size int64) int64 {
+	ps := s.opts.CopyPartSize
+	if ps <= 0 {
+		ps = defaultCopyPart
+	}
+	if least := (size + maxParts - 1) / maxParts; ps < least {
+		ps = least
+	}
+	return min(ps, maxCopySize)
+}
+
+// copyParts copies src (size bytes) to key as a multipart upload whose parts
+// are UploadPartCopy ranges, Concurrency at a time.
+func (s *Store) copyParts(ctx context.Context, key, assetPath, src, fromVersion string, size int64, meta Meta) (string, error) {
+	doing := "copy " + key + " version " + fromVersion + " forward in parts"
+	enc, kms := s.sseParams()
+	up, err := s.s3.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
+		Bucket: &s.opts.Bucket, Key: &key, Metadata: meta.encode(),
+		ContentType: aws.String(contentType(assetPath)), ServerSideEncryption: enc, SSEKMSKeyId: kms,
+	})
+	if err != nil {
+		return "", s.wrap(err, doing)
+	}
+	partSize := s.copyPartSize(size)
+	parts := make([]types.CompletedPart, (size+partSize-1)/partSize)
+	conc := max(1, s.opts.Concurrency)
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		once     sync.Once
+		firstErr error
+		sem      = make(chan struct{}, conc)
+	)
+	var num int32 // the part number; copyPartSize keeps it within 10,000
+	for start := int64(0); start < size && pctx.Err() == nil; start += partSize {
+		num++
+		pn, end := num, min(start+partSize, size)-1
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			out, err := s.s3.UploadPartCopy(pctx, &s3.UploadPartCopyInput{
+				Bucket: &s.opts.Bucket, Key: &key, UploadId: up.UploadId, PartNumber: aws.Int32(pn),
+				CopySource: &src, CopySourceRange: aws.String(fmt.Sprintf("bytes=%d-%d", start, end)),
+			})
+			if err != nil {
+				once.Do(func() { firstErr = s.wrap(err, fmt.Sprintf("%s: part %d of %d", doing, pn, len(parts))); cancel() })
+				return
+			}
+			var etag *string
+			if out.CopyPartResult != nil {
+				etag = out.CopyPartResult.ETag
+			}
+			parts[pn-1] = types.CompletedPart{ETag: etag, PartNumber: aws.Int32(pn)}
+		}()
+	}
+	wg.Wait()
+	if firstErr == nil {
+		out, err := s.s3.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
+			Bucket: &s.opts.Bucket, Key: &key, UploadId: up.UploadId,
+			MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
+		})
+		if err == nil {
+			return aws.ToString(out.VersionId), nil
+		}
+		firstErr = s.wrap(err, doing)
+	}
+	// Abort with a context of its own: a cancelled run must not leave the
+	// copied parts stored (and billed) in the bucket.
+	actx, acancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer acancel()
+	if _, err := s.s3.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{Bucket: &s.opts.Bucket, Key: &key, UploadId: up.UploadId}); err != nil {
+		return "", fmt.Errorf("%w (aborting multipart upload %s of %s also failed: %v; a bucket lifecycle rule AbortIncompleteMultipartUpload removes such parts)",
+			firstErr, aws.ToString(up.UploadId), key, err)
+	}
+	return "", firstErr
 }
 
 func escapeKey(k string) string {

@@ -74,6 +74,12 @@ type Options struct {
 	// (default 16 MiB); PartSize the size of a part (default 8 MiB).
 	MultipartThreshold int64
 	PartSize           int64
+	// CopyThreshold is the size from which a copy (rollback) goes
+	// multipart with UploadPartCopy (default and maximum 5 GiB, the largest
+	// single CopyObject S3 accepts); CopyPartSize the size of a copied part
+	// (default 512 MiB, raised so that no copy needs over 10,000 parts).
+	CopyThreshold int64
+	CopyPartSize  int64
 	// Credentials overrides the standard chain (tests, OIDC).
 	Credentials aws.CredentialsProvider
 	// MaxAttempts of each request (default 5).

@@ -157,3 +157,35 @@ func TestGitHubToken(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestCopyParts checks when a copy goes in parts and how large they are:
+// S3 copies at most 5 GiB in one request and takes at most 10,000 parts.
+func TestCopyParts(t *testing.T) {
+	const gib = 1 << 30
+	tests := []struct {
+		opts             Options
+		size             int64
+		multipart        bool
+		partSize, nParts int64
+	}{
+		{size: 5 * gib, multipart: false},
+		{size: 5*gib + 1, multipart: true, partSize: 512 << 20, nParts: 11},
+		{size: 5 << 40, multipart: true, partSize: 549755814, nParts: 10000}, // 5 TiB, S3's largest object
+		{opts: Options{CopyThreshold: 6 << 20, CopyPartSize: 5 << 20}, size: 12 << 20, multipart: true, partSize: 5 << 20, nParts: 3},
+		{opts: Options{CopyThreshold: 10 * gib}, size: 6 * gib, multipart: true, partSize: 512 << 20, nParts: 12}, // above S3's limit: the limit
+	}
+	for _, tt := range tests {
+		s := &Store{opts: tt.opts}
+		if got := tt.size > s.copyThreshold(); got != tt.multipart {
+			t.Errorf("%+v, size %d: multipart = %v, want %v", tt.opts, tt.size, got, tt.multipart)
+			continue
+		}
+		if !tt.multipart {
+			continue
+		}
+		ps := s.copyPartSize(tt.size)
+		if n := (tt.size + ps - 1) / ps; ps != tt.partSize || n != tt.nParts {
+			t.Errorf("%+v, size %d: parts of %d bytes, %d of them; want %d of %d", tt.opts, tt.size, ps, n, tt.nParts, tt.partSize)
+		}
+	}
+}
