@@ -386,13 +386,8 @@ func describe(n *yaml.Node) string {
 // shown shows a key or value as written when it is a plain word, quoted when it
 // holds spaces, line breaks or other characters that would blur the message.
 func shown(s string) string {
-	for _, r := range s {
-		if !unicode.IsGraphic(r) || unicode.IsSpace(r) {
-			return strconv.Quote(s)
-		}
-	}
-	if s == "" {
-		return `""`
+	if s == "" || strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsGraphic(r) || unicode.IsSpace(r) }) {
+		return strconv.Quote(s)
 	}
 	return s
 }
