@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -324,15 +325,8 @@ func s3VersioningRun(ctx context.Context, c *job) error {
 	}
 	c.output("versioning", status)
 	c.output("changed", strconv.FormatBool(r.Changed))
-	c.summary = fmt.Sprintf("## relman s3 versioning\n\nBucket `%s`: versioning %s (was %s).\n", mdCode(st.Bucket()), s3OrDash(status), prev)
+	c.summary = fmt.Sprintf("## relman s3 versioning\n\nBucket `%s`: versioning %s (was %s).\n", mdCode(st.Bucket()), cmp.Or(status, "not enabled"), prev)
 	return nil
-}
-
-func s3OrDash(s string) string {
-	if s == "" {
-		return "not enabled"
-	}
-	return s
 }
 
 func s3SyncRun(ctx context.Context, c *job) error {
@@ -552,7 +546,7 @@ func s3VersionsRun(ctx context.Context, c *job) error {
 		if v.RollbackOf != "" {
 			mark = strings.TrimSpace(mark + " rollback of " + v.RollbackOf)
 		}
-		c.rep.Infof("%s  %s  %10s  %s  %s  %s", v.VersionID, v.Date, s3step.Size(v.Size), s3Short(v.Commit), s3OrDashStr(v.Tag), mark)
+		c.rep.Infof("%s  %s  %10s  %s  %s  %s", v.VersionID, v.Date, s3step.Size(v.Size), s3Short(v.Commit), cmp.Or(v.Tag, "-"), mark)
 		fmt.Fprintf(&b, "| `%s` | %s | %d | `%s` | %s | %s |\n", mdCode(v.VersionID), v.Date, v.Size, s3Short(v.Commit), mdText(v.Tag), mdText(mark))
 	}
 	j, _ := json.Marshal(vs)
@@ -568,13 +562,6 @@ func s3Short(h string) string {
 		return h[:12]
 	}
 	return h
-}
-
-func s3OrDashStr(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 func s3DiffRun(ctx context.Context, c *job) error {
