@@ -83,14 +83,38 @@ func (r *Repo) RemoteTags(ctx context.Context, remote string, auth Auth) (map[st
 
 // FetchTags brings the remote's tags (and the commits they name) into the
 // repository. Local tags of the same name are replaced by the remote's.
+// Only the tags that differ are fetched: go-git updates each fetched ref
+// by reading packed-refs again, which on a repository with hundreds of
+// tags costs more than the fetch itself.
 func (r *Repo) FetchTags(ctx context.Context, remote string, auth Auth) error {
 	_, u, err := r.remote(remote)
 	if err != nil {
 		return err
 	}
+	remoteTags, err := r.RemoteTags(ctx, remote, auth)
+	if err != nil {
+		return err
+	}
+	local, err := r.Tags()
+	if err != nil {
+		return err
+	}
+	have := make(map[string]plumbing.Hash, len(local))
+	for _, t := range local {
+		have[t.Name] = t.Ref
+	}
+	var specs []config.RefSpec
+	for name, h := range remoteTags {
+		if have[name] != h {
+			specs = append(specs, config.RefSpec("+refs/tags/"+name+":refs/tags/"+name))
+		}
+	}
+	if len(specs) == 0 {
+		return nil
+	}
 	err = r.git.FetchContext(ctx, &git.FetchOptions{
 		RemoteName: remote,
-		RefSpecs:   []config.RefSpec{"+refs/tags/*:refs/tags/*"},
+		RefSpecs:   specs,
 		Tags:       git.NoTags,
 		Auth:       auth.method(u),
 	})
@@ -136,29 +160,26 @@ func (r *Repo) DeleteLocalTag(name string) error {
 // ErrRejected is wrapped by Push when the remote refused an update.
 var ErrRejected = errors.New("the remote rejected the push")
 
-// PushRefs pushes refspecs (never forced), atomically when asked.
+// PushRefs pushes refspecs "SRC:DST" (SRC a local ref or a commit hash;
+// never forced), atomically when asked: see push for what is sent.
 func (r *Repo) PushRefs(ctx context.Context, remote string, auth Auth, atomic bool, specs ...string) error {
-	_, u, err := r.remote(remote)
-	if err != nil {
-		return err
-	}
-	rs := make([]config.RefSpec, len(specs))
+	updates := make([]refUpdate, len(specs))
 	for i, s := range specs {
-		rs[i] = config.RefSpec(s)
-		if err := rs[i].Validate(); err != nil || rs[i].IsForceUpdate() {
+		rs := config.RefSpec(s)
+		if err := rs.Validate(); err != nil || rs.IsForceUpdate() || rs.IsWildcard() || rs.IsDelete() {
 			return fmt.Errorf("push %q: not a plain refspec", s)
 		}
+		h, err := r.resolveSrc(rs.Src())
+		if err != nil {
+			return fmt.Errorf("push %s: %w", s, err)
+		}
+		updates[i] = refUpdate{Name: rs.Dst(""), New: h}
 	}
-	err = r.git.PushContext(ctx, &git.PushOptions{
-		RemoteName: remote,
-		RefSpecs:   rs,
-		Auth:       auth.method(u),
-		Atomic:     atomic,
-	})
+	_, err := r.push(ctx, remote, auth, atomic, updates)
 	switch {
-	case err == nil, errors.Is(err, git.NoErrAlreadyUpToDate):
+	case err == nil, errors.Is(err, errUpToDate):
 		return nil
-	case errors.Is(err, git.ErrForceNeeded), errors.Is(err, plumbing.ErrObjectNotFound), isRejection(err):
+	case errors.Is(err, plumbing.ErrObjectNotFound), isRejection(err):
 		// ErrObjectNotFound: a remote ref moved to a commit this clone
 		// never saw, so the update cannot be a fast-forward.
 		return fmt.Errorf("push %s to %s: %w: %w", strings.Join(specs, " "), remote, ErrRejected, RedactError(err))
@@ -167,32 +188,48 @@ func (r *Repo) PushRefs(ctx context.Context, remote string, auth Auth, atomic bo
 	}
 }
 
+// resolveSrc reads the source of a refspec: a full hash, or a reference.
+func (r *Repo) resolveSrc(src string) (plumbing.Hash, error) {
+	if plumbing.IsHash(src) {
+		return plumbing.NewHash(src), nil
+	}
+	ref, err := r.git.Reference(plumbing.ReferenceName(src), true)
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("read %s: %w", src, err)
+	}
+	return ref.Hash(), nil
+}
+
 // PushTag pushes one tag (never forced). pushed is false when the remote
 // already had exactly this tag object: another run pushed the same tag.
 func (r *Repo) PushTag(ctx context.Context, remote string, auth Auth, name string) (pushed bool, err error) {
-	_, u, err := r.remote(remote)
-	if err != nil {
-		return false, err
-	}
-	spec := config.RefSpec("refs/tags/" + name + ":refs/tags/" + name)
-	err = r.git.PushContext(ctx, &git.PushOptions{RemoteName: remote, RefSpecs: []config.RefSpec{spec}, Auth: auth.method(u)})
+	_, err = r.pushTag(ctx, remote, auth, name)
 	switch {
 	case err == nil:
 		return true, nil
-	case errors.Is(err, git.NoErrAlreadyUpToDate):
+	case errors.Is(err, errUpToDate):
 		return false, nil
-	case errors.Is(err, git.ErrForceNeeded), errors.Is(err, plumbing.ErrObjectNotFound), isRejection(err):
-		// ErrObjectNotFound: the remote has this tag already, pointing at
-		// an object this clone never saw: another run pushed it first.
+	case isRejection(err):
+		// The remote has this tag already, pointing elsewhere: another run
+		// pushed it first.
 		return false, fmt.Errorf("push tag %s to %s: %w: %w", name, remote, ErrRejected, RedactError(err))
 	default:
 		return false, fmt.Errorf("push tag %s to %s: %w", name, remote, RedactError(err))
 	}
 }
 
+func (r *Repo) pushTag(ctx context.Context, remote string, auth Auth, name string) (pushStats, error) {
+	ref := plumbing.NewTagReferenceName(name)
+	h, err := r.resolveSrc(ref.String())
+	if err != nil {
+		return pushStats{}, err
+	}
+	return r.push(ctx, remote, auth, false, []refUpdate{{Name: ref, New: h}})
+}
+
 func isRejection(err error) bool {
 	s := err.Error()
-	for _, w := range []string{"non-fast-forward", "already exists", "rejected", "stale info", "failed to update ref"} {
+	for _, w := range []string{"non-fast-forward", "already exists", "rejected", "stale info", "failed to update ref", "failed to lock", "cannot lock ref", "atomic push failed"} {
 		if strings.Contains(s, w) {
 			return true
 		}
@@ -278,18 +315,6 @@ func (r *Repo) FetchBranches(ctx context.Context, remote string, auth Auth, bran
 		return fmt.Errorf("fetch %s from %s: %w", strings.Join(branches, ", "), remote, RedactError(err))
 	}
 	return nil
-}
-
-// IsAncestor reports whether a is reachable from b (a == b included).
-func (r *Repo) IsAncestor(ctx context.Context, a, b plumbing.Hash) (bool, error) {
-	if a == b {
-		return true, nil
-	}
-	rg, err := r.Walk(ctx, a, b)
-	if err != nil {
-		return false, err
-	}
-	return len(rg.Commits) == 0, nil
 }
 
 // MergeBase returns a best common ancestor of a and b (zero when none).

@@ -30,6 +30,12 @@ type Repo struct {
 	storage *filesystem.Storage
 }
 
+// objectCacheSize bounds the decoded objects kept in memory (go-git's
+// default is 96 MiB). relman reads each commit and tree of a walk about
+// once, so a small cache costs no time and keeps a write step's memory
+// flat on repositories of any size.
+const objectCacheSize = 16 * cache.MiByte
+
 // Open opens the repository that contains dir (like git, it looks in dir
 // and its parents for .git).
 func Open(dir string) (*Repo, error) {
@@ -41,7 +47,7 @@ func Open(dir string) (*Repo, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := filesystem.NewStorageWithOptions(osfs.New(gitDir), cache.NewObjectLRUDefault(),
+	st := filesystem.NewStorageWithOptions(osfs.New(gitDir), cache.NewObjectLRU(objectCacheSize),
 		filesystem.Options{KeepDescriptors: true})
 	var wt = osfs.New(work)
 	if work == "" {

@@ -59,6 +59,34 @@ func (q *walkQueue) Pop() any {
 // old commit into the range). A shallow boundary inside the range is
 // reported as ErrShallow.
 func (r *Repo) Walk(ctx context.Context, tip plumbing.Hash, exclude ...plumbing.Hash) (*Range, error) {
+	picked, state, err := r.walk(ctx, []plumbing.Hash{tip}, exclude)
+	if err != nil {
+		return nil, err
+	}
+	rg := &Range{}
+	for _, it := range picked {
+		if !it.uninteresting {
+			rg.Commits = append(rg.Commits, it.c)
+		}
+	}
+	for h := tip; ; {
+		it, ok := state[h]
+		if !ok || it.uninteresting {
+			break
+		}
+		rg.FirstParent = append(rg.FirstParent, it.c)
+		if it.c.NumParents() == 0 {
+			break
+		}
+		h = it.c.ParentHashes[0]
+	}
+	return rg, nil
+}
+
+// walk is Walk for several tips: it returns the commits taken as new, in
+// the order taken (some may have been marked excluded after they were
+// taken: callers skip those), and the state of every commit read.
+func (r *Repo) walk(ctx context.Context, tips, exclude []plumbing.Hash) ([]*walkItem, map[plumbing.Hash]*walkItem, error) {
 	shallow := map[plumbing.Hash]bool{}
 	if s, err := r.storage.Shallow(); err == nil {
 		for _, h := range s {
@@ -88,18 +116,20 @@ func (r *Repo) Walk(ctx context.Context, tip plumbing.Hash, exclude ...plumbing.
 	}
 	for _, h := range exclude {
 		if err := push(h, true); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	if err := push(tip, false); err != nil {
-		return nil, err
+	for _, tip := range tips {
+		if err := push(tip, false); err != nil {
+			return nil, nil, err
+		}
 	}
 
 	var picked []*walkItem
 	var oldest *object.Commit
 	for q.Len() > 0 {
 		if err := ctxErr(ctx); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if countInteresting(q) == 0 {
 			// Only excluded commits are left: keep going only while they
@@ -116,7 +146,7 @@ func (r *Repo) Walk(ctx context.Context, tip plumbing.Hash, exclude ...plumbing.
 				oldest = it.c
 			}
 			if shallow[it.c.Hash] {
-				return nil, fmt.Errorf("%w: history stops at %s, before the previous release", ErrShallow, it.c.Hash)
+				return nil, nil, fmt.Errorf("%w: history stops at %s, before the previous release", ErrShallow, it.c.Hash)
 			}
 		}
 		for _, p := range it.c.ParentHashes {
@@ -126,29 +156,11 @@ func (r *Repo) Walk(ctx context.Context, tip plumbing.Hash, exclude ...plumbing.
 					// answer does not need what lies behind it.
 					continue
 				}
-				return nil, err
+				return nil, nil, err
 			}
 		}
 	}
-
-	rg := &Range{}
-	for _, it := range picked {
-		if !it.uninteresting {
-			rg.Commits = append(rg.Commits, it.c)
-		}
-	}
-	for h := tip; ; {
-		it, ok := state[h]
-		if !ok || it.uninteresting {
-			break
-		}
-		rg.FirstParent = append(rg.FirstParent, it.c)
-		if it.c.NumParents() == 0 {
-			break
-		}
-		h = it.c.ParentHashes[0]
-	}
-	return rg, nil
+	return picked, state, nil
 }
 
 func countInteresting(q walkQueue) int {

@@ -22,6 +22,13 @@ func (r *Repo) ServeHTTP() string {
 // ServeBare serves any bare repository over smart HTTP (see ServeHTTP).
 func ServeBare(t TB, bare string) string {
 	t.Helper()
+	return ServeBareWrapped(t, bare, nil)
+}
+
+// ServeBareWrapped is ServeBare with wrap around git's handler (when not
+// nil), for tests that look at what reaches the server.
+func ServeBareWrapped(t TB, bare string, wrap func(http.Handler) http.Handler) string {
+	t.Helper()
 	gitBin, err := exec.LookPath("git")
 	if err != nil {
 		t.Fatal("the HTTP test remote needs the git binary (git http-backend): ", err)
@@ -47,8 +54,12 @@ func ServeBare(t TB, bare string) string {
 		},
 	}
 	name := "/" + filepath.Base(bare)
+	var handler http.Handler = h
+	if wrap != nil {
+		handler = wrap(h)
+	}
 	mux := http.NewServeMux()
-	mux.Handle(name+"/", h)
+	mux.Handle(name+"/", handler)
 	srv := httptest.NewServer(mux)
 	if c, ok := t.(interface{ Cleanup(func()) }); ok {
 		c.Cleanup(srv.Close)
