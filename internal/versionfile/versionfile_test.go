@@ -181,6 +181,9 @@ func TestMaven(t *testing.T) {
 			},
 		},
 		{
+			// versions:set changes the root and the modules that follow a
+			// changed parent; c's parent is other:r, outside the reactor,
+			// so c keeps 1.0 although it is the root's old version.
 			name: "parent with the same artifactId in another group is external",
 			files: MapFiles{
 				"pom.xml": []byte(`<project><groupId>g</groupId><artifactId>r</artifactId><version>1.0</version><modules><module>c</module></modules></project>`),
@@ -190,8 +193,39 @@ func TestMaven(t *testing.T) {
 			version: "1.1",
 			want: map[string]string{
 				"pom.xml": `<project><groupId>g</groupId><artifactId>r</artifactId><version>1.1</version><modules><module>c</module></modules></project>`,
-				"c/pom.xml": `<project><parent><groupId>other</groupId><artifactId>r</artifactId><version>1.0</version></parent>` +
-					`<groupId>g</groupId><artifactId>c</artifactId><version>1.1</version></project>`,
+			},
+		},
+		{
+			// The root inherits its version from a module of the reactor
+			// (parent/): the change starts there, as versions:set run in
+			// parent/ would, and reaches the root through its <parent>.
+			name: "root inherits its version from a module",
+			files: MapFiles{
+				"pom.xml": []byte(`<project><parent><groupId>g</groupId><artifactId>p</artifactId><version>1.0</version><relativePath>parent</relativePath></parent>` +
+					`<artifactId>r</artifactId><modules><module>parent</module><module>c</module></modules></project>`),
+				"parent/pom.xml": []byte(`<project><groupId>g</groupId><artifactId>p</artifactId><version>1.0</version></project>`),
+				"c/pom.xml":      []byte(`<project><parent><groupId>g</groupId><artifactId>r</artifactId><version>1.0</version></parent><artifactId>c</artifactId></project>`),
+			},
+			version: "1.1",
+			want: map[string]string{
+				"pom.xml": `<project><parent><groupId>g</groupId><artifactId>p</artifactId><version>1.1</version><relativePath>parent</relativePath></parent>` +
+					`<artifactId>r</artifactId><modules><module>parent</module><module>c</module></modules></project>`,
+				"parent/pom.xml": `<project><groupId>g</groupId><artifactId>p</artifactId><version>1.1</version></project>`,
+				"c/pom.xml":      `<project><parent><groupId>g</groupId><artifactId>r</artifactId><version>1.1</version></parent><artifactId>c</artifactId></project>`,
+			},
+		},
+		{
+			// SetMojo sets the <parent> <version> of every module whose
+			// parent changes, whatever version it named.
+			name: "parent version other than the parent's is set too",
+			files: MapFiles{
+				"pom.xml":   []byte(`<project><groupId>g</groupId><artifactId>r</artifactId><version>1.0-SNAPSHOT</version><modules><module>c</module></modules></project>`),
+				"c/pom.xml": []byte(`<project><parent><groupId>g</groupId><artifactId>r</artifactId><version>0.9</version></parent><artifactId>c</artifactId><version>3.0</version></project>`),
+			},
+			version: "1.0",
+			want: map[string]string{
+				"pom.xml":   `<project><groupId>g</groupId><artifactId>r</artifactId><version>1.0</version><modules><module>c</module></modules></project>`,
+				"c/pom.xml": `<project><parent><groupId>g</groupId><artifactId>r</artifactId><version>1.0</version></parent><artifactId>c</artifactId><version>3.0</version></project>`,
 			},
 		},
 		{
