@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -267,6 +268,150 @@ func TestMaven(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("changed files (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestMavenWarnings checks that a <module> that does not exist is skipped
+// with one warning per run (Paths, Current and Set each read the reactor),
+// naming the pom, the line and the fix.
+func TestMavenWarnings(t *testing.T) {
+	var got []string
+	eds, err := New(Config{BuildSystem: "maven", Warn: func(msg string) { got = append(got, msg) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := readTree(t, "testdata/golden/maven-ci-friendly-sha1/in")
+	paths, err := eds.Paths(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"pom.xml", "app/pom.xml", "legacy/pom.xml"}, paths); diff != "" {
+		t.Errorf("Paths (-want +got):\n%s", diff)
+	}
+	if _, err := eds.At(releaseTime).Set(files, "1.0.0"); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{`pom.xml:24: module "experimental": experimental/pom.xml does not exist; skipped, like mvn versions:set skips it: fix or remove the <module> entry if the module should be released`}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+	// Without a Warn function the module is skipped all the same.
+	if _, err := (Maven{}).Current(files); err != nil {
+		t.Errorf("Current without Warn: %v", err)
+	}
+}
+
+func TestOutputTimestamp(t *testing.T) {
+	at := time.Date(2025, 7, 1, 10, 5, 30, 0, time.UTC)
+	tests := []struct {
+		old, want string
+		ok        bool
+	}{
+		{old: "2025-06-24T20:18:00Z", want: "2025-07-01T10:05:30Z", ok: true},
+		{old: "2025-06-24T20:18Z", want: "2025-07-01T10:05Z", ok: true},
+		{old: "2025-06-24T20:18:00.123Z", want: "2025-07-01T10:05:30.000Z", ok: true},
+		{old: "2024-01-02T04:04:05+01:00", want: "2025-07-01T11:05:30+01:00", ok: true},
+		{old: "2024-01-02T04:04:05-05:30", want: "2025-07-01T04:35:30-05:30", ok: true},
+		{old: "2024-01-02T04:04:05+00:00", want: "2025-07-01T10:05:30+00:00", ok: true},
+		{old: "1704164645", want: "1751364330", ok: true},
+		{old: "10", want: "1751364330", ok: true},
+		// One character turns reproducible timestamps off: left alone.
+		{old: "a"},
+		{old: "1"},
+		// An expression is computed at build time: left alone.
+		{old: "${git.commit.time}"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.old, func(t *testing.T) {
+			got, ok, err := outputTimestamp(tt.old, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want || ok != tt.ok {
+				t.Errorf("outputTimestamp(%q) = %q, %v; want %q, %v", tt.old, got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+	for _, bad := range []string{"2024-01-02 03:04:05", "2024-01-02T03:04:05", "2024-01-02T03:04:05+0100", "yesterday"} {
+		if _, _, err := outputTimestamp(bad, at); err == nil {
+			t.Errorf("outputTimestamp(%q): no error", bad)
+		}
+	}
+}
+
+// TestMavenCIFriendly checks how a version made of properties is split: the
+// first property carries the version, the others keep their values when
+// the version ends with them, else they become empty.
+func TestMavenCIFriendly(t *testing.T) {
+	pom := func(version, props string) MapFiles {
+		return MapFiles{"pom.xml": []byte(`<project><groupId>g</groupId><artifactId>a</artifactId><version>` + version +
+			`</version><properties>` + props + `</properties></project>`)}
+	}
+	tests := []struct {
+		name           string
+		version, props string
+		set            string
+		want           string // the properties after
+	}{
+		{
+			name:    "release empties changelist",
+			version: "${revision}${changelist}", props: `<revision>1.2.0</revision><changelist>-SNAPSHOT</changelist>`,
+			set:  "1.2.0",
+			want: `<revision>1.2.0</revision><changelist></changelist>`,
+		},
+		{
+			name:    "release of another version",
+			version: "${revision}${changelist}", props: `<revision>1.2.0</revision><changelist>-SNAPSHOT</changelist>`,
+			set:  "1.3.0",
+			want: `<revision>1.3.0</revision><changelist></changelist>`,
+		},
+		{
+			name:    "next SNAPSHOT keeps changelist",
+			version: "${revision}${changelist}", props: `<revision>1.2.0</revision><changelist>-SNAPSHOT</changelist>`,
+			set:  "1.3.0-SNAPSHOT",
+			want: `<revision>1.3.0</revision><changelist>-SNAPSHOT</changelist>`,
+		},
+		{
+			name:    "branch SNAPSHOT keeps changelist",
+			version: "${revision}${changelist}", props: `<revision>1.2.0</revision><changelist>-SNAPSHOT</changelist>`,
+			set:  "main-SNAPSHOT",
+			want: `<revision>main</revision><changelist>-SNAPSHOT</changelist>`,
+		},
+		{
+			name:    "SNAPSHOT kept in revision stays there",
+			version: "${revision}${changelist}", props: `<revision>1.2.0-SNAPSHOT</revision><changelist/>`,
+			set:  "1.3.0-SNAPSHOT",
+			want: `<revision>1.3.0-SNAPSHOT</revision><changelist/>`,
+		},
+		{
+			name:    "a sha1 in the pom is emptied, changelist kept",
+			version: "${revision}${sha1}${changelist}", props: `<revision>1.2.0</revision><sha1>-abc</sha1><changelist>-SNAPSHOT</changelist>`,
+			set:  "1.3.0-SNAPSHOT",
+			want: `<revision>1.3.0</revision><sha1></sha1><changelist>-SNAPSHOT</changelist>`,
+		},
+		{
+			name:    "release empties sha1 and changelist",
+			version: "${revision}${sha1}${changelist}", props: `<revision>1.2.0</revision><sha1>-abc</sha1><changelist>-SNAPSHOT</changelist>`,
+			set:  "1.2.0",
+			want: `<revision>1.2.0</revision><sha1></sha1><changelist></changelist>`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			files := pom(tt.version, tt.props)
+			cs, err := Maven{}.Set(files, tt.set)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := string(pom(tt.version, tt.want)["pom.xml"])
+			if len(cs) != 1 || string(cs[0].New) != want {
+				t.Fatalf("Set(%s) = %v, want\n%s", tt.set, cs, want)
+			}
+			got, err := Maven{}.Current(MapFiles{"pom.xml": cs[0].New})
+			if err != nil || got != tt.set {
+				t.Errorf("Current after = %q, %v; want %q", got, err, tt.set)
 			}
 		})
 	}
