@@ -237,8 +237,45 @@ func FuzzMaven(f *testing.F) {
 		if modPom != "" {
 			files["mod/pom.xml"] = []byte(modPom)
 		}
-		checkEdits(t, Maven{Time: fuzzTime}, files, version, "<&", sameXMLButVersions)
+		e := Maven{Time: fuzzTime}
+		cs := checkEdits(t, e, files, version, "<&", sameXMLButVersions)
+		if cs != nil {
+			sameAsParsed(t, e, files, version, cs)
+		}
 	})
+}
+
+// sameAsParsed checks the shortcut of Maven.Set, which resolves the edited
+// reactor from the poms as parsed before the edits: every module must
+// resolve to what the edited files, parsed again, say.
+func sameAsParsed(t *testing.T, e Maven, files MapFiles, version string, cs []Change) {
+	t.Helper()
+	pl, err := e.newPlan(files, version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short := pl.r.edited(pl.edits)
+	after := MapFiles{}
+	for p, b := range files {
+		after[p] = b
+	}
+	for _, c := range cs {
+		after[c.Path] = c.New
+	}
+	parsed, err := loadReactor(after, e.root())
+	if err != nil {
+		t.Fatalf("the edited poms: %v", err)
+	}
+	if len(parsed.poms) != len(short.poms) {
+		t.Fatalf("the edited reactor has %d poms, parsed again %d", len(short.poms), len(parsed.poms))
+	}
+	for i, p := range parsed.poms {
+		want, werr := parsed.version(p, 0)
+		got, gerr := short.version(short.poms[i], 0)
+		if want != got || (werr == nil) != (gerr == nil) {
+			t.Fatalf("%s: resolves to %q (%v) from the plan, %q (%v) parsed again", p.path, got, gerr, want, werr)
+		}
+	}
 }
 
 func FuzzPython(f *testing.F) {

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -79,7 +80,7 @@ func (m Maven) at(t time.Time) Editor {
 
 // load reads the reactor and passes on its warnings.
 func (m Maven) load(files Files) (*reactor, error) {
-	r, err := loadReactor(files, m.root(), nil)
+	r, err := loadReactor(files, m.root())
 	if err != nil {
 		return nil, err
 	}
@@ -120,11 +121,10 @@ func (m Maven) Set(files Files, version string) ([]Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	cs := changes(pl.fileEdits())
-	if err := pl.check(files, cs); err != nil {
+	if err := pl.check(); err != nil {
 		return nil, err
 	}
-	return cs, nil
+	return changes(pl.fileEdits()), nil
 }
 
 // plan computes the edits that set version, one entry per pom.
@@ -292,28 +292,26 @@ func outputTimestamp(old string, t time.Time) (_ string, ok bool, _ error) {
 	return t.In(time.FixedZone("", secs)).Format(layout + "-07:00"), true, nil
 }
 
-// check parses the edited poms again (those that did not change are not
-// parsed twice) and checks that the changed modules now have the new
-// version and every other module the version it had.
-func (pl *mavenPlan) check(files Files, cs []Change) error {
-	ov := overlay{base: files, changed: map[string][]byte{}}
-	for _, c := range cs {
-		ov.changed[c.Path] = c.New
-	}
-	after, err := loadReactor(ov, pl.r.root.path, pl.r.byPath)
-	if err != nil {
-		return fmt.Errorf("check the edited poms: %w", err)
-	}
+// check resolves the versions again with the edits made, and checks that
+// the changed modules now have the new version and every other module the
+// version it had (a property shared with a module at another version would
+// change it too). The poms are not parsed again: an edit writes plain
+// version text over the text of one element, which leaves the rest of the
+// pom as it was (FuzzMaven checks that the edited poms parse to the same
+// XML but for that text).
+func (pl *mavenPlan) check() error {
+	after := pl.r.edited(pl.edits)
 	for _, p := range after.poms {
 		before := pl.r.byPath[p.path]
-		if before == nil {
-			continue
-		}
 		want, changed := pl.version, false
 		if _, ok := pl.changed[before]; ok {
 			changed = true
-		} else if want, err = pl.r.version(before, 0); err != nil {
-			continue // not resolvable before either; versions:set leaves it
+		} else {
+			v, err := pl.r.version(before, 0)
+			if err != nil {
+				continue // not resolvable before: nothing to compare
+			}
+			want = v
 		}
 		got, err := after.version(p, 0)
 		if err != nil {
@@ -538,16 +536,24 @@ func parsePom(p string, data []byte) (*pom, error) {
 			}
 			names = append(names, t.Name.Local)
 			f := &frame{start: int(d.InputOffset()), line: line, plain: true, ref: -1}
-			joined := strings.Join(names, "/")
-			switch {
-			case depPath.MatchString(joined):
-				f.ref = len(out.refs)
-				out.refs = append(out.refs, mref{})
-			case pluginPath.MatchString(joined):
-				f.ref = len(out.refs)
-				out.refs = append(out.refs, mref{plugin: true})
-			case joined == "project/parent":
-				out.hasParent = true
+			// The paths are matched only for the elements they end in:
+			// joining and matching every element's path was most of the
+			// time of a large reactor.
+			switch t.Name.Local {
+			case "dependency":
+				if depPath.MatchString(strings.Join(names, "/")) {
+					f.ref = len(out.refs)
+					out.refs = append(out.refs, mref{})
+				}
+			case "plugin", "extension":
+				if pluginPath.MatchString(strings.Join(names, "/")) {
+					f.ref = len(out.refs)
+					out.refs = append(out.refs, mref{plugin: true})
+				}
+			case "parent":
+				if len(names) == 2 {
+					out.hasParent = true
+				}
 			}
 			stack = append(stack, f)
 		case xml.CharData:
@@ -600,31 +606,58 @@ func parsePom(p string, data []byte) (*pom, error) {
 	return out, nil
 }
 
+// edited is p with the edits made to the values of its nodes.
+func (p *pom) edited(es map[int]edit) *pom {
+	if len(es) == 0 {
+		return p
+	}
+	fix := func(n xnode) xnode {
+		if e, ok := es[n.start]; ok && n.present {
+			n.value = e.text
+		}
+		return n
+	}
+	q := *p
+	q.data = nil // not the edited bytes: nothing reads them
+	q.version, q.parentVersion = fix(p.version), fix(p.parentVersion)
+	q.props = make(map[string]xnode, len(p.props))
+	for k, n := range p.props {
+		q.props[k] = fix(n)
+	}
+	q.refs = slices.Clone(p.refs)
+	for i := range q.refs {
+		q.refs[i].version = fix(q.refs[i].version)
+	}
+	return &q
+}
+
 // assign stores a project-level node by its element path.
 func (p *pom) assign(names []string, n xnode) {
-	joined := strings.Join(names, "/")
-	switch joined {
-	case "project/groupId":
-		p.group = n
-	case "project/artifactId":
-		p.artifact = n
-	case "project/version":
-		p.version = n
-	case "project/parent/groupId":
-		p.parentGroup = n
-	case "project/parent/artifactId":
-		p.parentArtifact = n
-	case "project/parent/version":
-		p.parentVersion = n
-	case "project/parent/relativePath":
-		p.parentRel = n
-	default:
-		switch {
-		case len(names) == 3 && names[1] == "properties":
-			p.props[names[2]] = n
-		case modulePath.MatchString(joined):
-			p.modules = append(p.modules, n)
+	switch {
+	case len(names) == 2:
+		switch names[1] {
+		case "groupId":
+			p.group = n
+		case "artifactId":
+			p.artifact = n
+		case "version":
+			p.version = n
 		}
+	case len(names) == 3 && names[1] == "parent":
+		switch names[2] {
+		case "groupId":
+			p.parentGroup = n
+		case "artifactId":
+			p.parentArtifact = n
+		case "version":
+			p.parentVersion = n
+		case "relativePath":
+			p.parentRel = n
+		}
+	case len(names) == 3 && names[1] == "properties":
+		p.props[names[2]] = n
+	case names[len(names)-1] == "module" && modulePath.MatchString(strings.Join(names, "/")):
+		p.modules = append(p.modules, n)
 	}
 }
 
@@ -664,10 +697,8 @@ type reactor struct {
 	warnings []string
 }
 
-// loadReactor reads the reactor of the root pom at rootPath. A pom in
-// parsed whose bytes are those of the file is used as it is, not parsed
-// again.
-func loadReactor(files Files, rootPath string, parsed map[string]*pom) (*reactor, error) {
+// loadReactor reads the reactor of the root pom at rootPath.
+func loadReactor(files Files, rootPath string) (*reactor, error) {
 	if !insideRoot(rootPath) {
 		return nil, fmt.Errorf("root pom %q is outside the repository: expected a path relative to the repository root", rootPath)
 	}
@@ -679,12 +710,12 @@ func loadReactor(files Files, rootPath string, parsed map[string]*pom) (*reactor
 	if err != nil {
 		return nil, err
 	}
-	root, err := parseCached(rootPath, data, parsed)
+	root, err := parsePom(rootPath, data)
 	if err != nil {
 		return nil, err
 	}
 	r.root = root
-	if err := r.add(files, root, 0, parsed); err != nil {
+	if err := r.add(files, root, 0); err != nil {
 		return nil, err
 	}
 	for _, p := range r.poms {
@@ -700,15 +731,8 @@ func loadReactor(files Files, rootPath string, parsed map[string]*pom) (*reactor
 	return r, nil
 }
 
-func parseCached(p string, data []byte, parsed map[string]*pom) (*pom, error) {
-	if q, ok := parsed[p]; ok && bytes.Equal(q.data, data) {
-		return q, nil
-	}
-	return parsePom(p, data)
-}
-
 // add adds p and its modules, depth first.
-func (r *reactor) add(files Files, p *pom, depth int, parsed map[string]*pom) error {
+func (r *reactor) add(files Files, p *pom, depth int) error {
 	r.byPath[p.path] = p
 	r.poms = append(r.poms, p)
 	if depth > 64 {
@@ -742,11 +766,11 @@ func (r *reactor) add(files Files, p *pom, depth int, parsed map[string]*pom) er
 		if err != nil {
 			return fmt.Errorf("read %s: %w", file, err)
 		}
-		child, err := parseCached(file, data, parsed)
+		child, err := parsePom(file, data)
 		if err != nil {
 			return err
 		}
-		if err := r.add(files, child, depth+1, parsed); err != nil {
+		if err := r.add(files, child, depth+1); err != nil {
 			return err
 		}
 	}
@@ -778,6 +802,31 @@ func (r *reactor) link(p *pom) {
 	if q, ok := r.byGA[ga]; ok && q != p {
 		r.parent[p] = q
 	}
+}
+
+// edited is the reactor as edits leave it: each edited element of a pom
+// takes its new text. Modules, coordinates and parents stay: no edit
+// touches them.
+func (r *reactor) edited(edits map[*pom]map[int]edit) *reactor {
+	out := &reactor{
+		byPath: map[string]*pom{}, byGA: map[string]*pom{},
+		parent: map[*pom]*pom{}, resolved: map[*pom]string{}, busy: map[*pom]bool{},
+	}
+	to := map[*pom]*pom{}
+	for _, p := range r.poms {
+		q := p.edited(edits[p])
+		to[p] = q
+		out.poms = append(out.poms, q)
+		out.byPath[q.path] = q
+	}
+	out.root = to[r.root]
+	for ga, p := range r.byGA {
+		out.byGA[ga] = to[p]
+	}
+	for p, q := range r.parent {
+		out.parent[to[p]] = to[q]
+	}
+	return out
 }
 
 // versionOwner is the module the root project takes its version from: the

@@ -2,7 +2,9 @@ package versionfile
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -414,5 +416,32 @@ func TestMavenCIFriendly(t *testing.T) {
 				t.Errorf("Current after = %q, %v; want %q", got, err, tt.set)
 			}
 		})
+	}
+}
+
+// BenchmarkMavenSet sets the version of a reactor of 1,585 poms (the size
+// of apache/camel-quarkus), each with ten dependencies on other modules.
+// Set parses each pom once.
+func BenchmarkMavenSet(b *testing.B) {
+	const n = 1584
+	files := MapFiles{}
+	var mods strings.Builder
+	for i := range n {
+		fmt.Fprintf(&mods, "<module>m%d</module>", i)
+		var deps strings.Builder
+		for k := 1; k <= 10; k++ {
+			fmt.Fprintf(&deps, `<dependency><groupId>g</groupId><artifactId>m%d</artifactId><version>1.0.0-SNAPSHOT</version></dependency>`, (i+k)%n)
+		}
+		files[fmt.Sprintf("m%d/pom.xml", i)] = []byte(fmt.Sprintf(`<?xml version="1.0"?><project><modelVersion>4.0.0</modelVersion>`+
+			`<parent><groupId>g</groupId><artifactId>root</artifactId><version>1.0.0-SNAPSHOT</version></parent>`+
+			`<artifactId>m%d</artifactId><dependencies>%s</dependencies></project>`, i, deps.String()))
+	}
+	files["pom.xml"] = []byte(`<?xml version="1.0"?><project><modelVersion>4.0.0</modelVersion><groupId>g</groupId><artifactId>root</artifactId>` +
+		`<version>1.0.0-SNAPSHOT</version><packaging>pom</packaging><modules>` + mods.String() + `</modules></project>`)
+	for b.Loop() {
+		cs, err := Maven{Time: releaseTime}.Set(files, "1.0.0")
+		if err != nil || len(cs) != n+1 {
+			b.Fatalf("Set: %d changes, %v", len(cs), err)
+		}
 	}
 }
