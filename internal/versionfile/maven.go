@@ -166,8 +166,26 @@ func (m Maven) newPlan(files Files, version string) (*mavenPlan, error) {
 		// version, whatever the modules say.
 		return pl, nil
 	}
-	// The change propagates from parent to module, as in SetMojo, which
-	// visits the reactor parents first.
+	if err := pl.propagate(start, old); err != nil {
+		return nil, err
+	}
+	if err := pl.setVersions(); err != nil {
+		return nil, err
+	}
+	if err := pl.setReferences(); err != nil {
+		return nil, err
+	}
+	if err := pl.outputTimestamps(m.Time); err != nil {
+		return nil, err
+	}
+	return pl, nil
+}
+
+// propagate finds the modules that change with start, whose version is
+// old: the modules that follow a changed parent, from parent to module (as
+// SetMojo, which visits the reactor's parents first).
+func (pl *mavenPlan) propagate(start *pom, old string) error {
+	r := pl.r
 	children := map[*pom][]*pom{}
 	for _, p := range r.poms {
 		if q := r.parent[p]; q != nil {
@@ -185,7 +203,7 @@ func (m Maven) newPlan(files Files, version string) (*mavenPlan, error) {
 			}
 			tv, follows, err := r.follows(t)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if follows {
 				pl.changed[t] = tv
@@ -193,35 +211,45 @@ func (m Maven) newPlan(files Files, version string) (*mavenPlan, error) {
 			}
 		}
 	}
-	for _, p := range r.poms {
+	return nil
+}
+
+// setVersions sets the <version> of the changed modules that declare one,
+// and the <parent> <version> of every module whose parent changes.
+func (pl *mavenPlan) setVersions() error {
+	for _, p := range pl.r.poms {
 		if _, ok := pl.changed[p]; ok && p.version.present {
-			if err := pl.set(p, p.version, "<version>", version, 0); err != nil {
-				return nil, err
+			if err := pl.set(p, p.version, "<version>", pl.version, 0); err != nil {
+				return err
 			}
 		}
-		if _, ok := pl.changed[r.parent[p]]; ok && r.parent[p] != nil && p.parentVersion.present {
-			if err := pl.set(p, p.parentVersion, "<parent> <version>", version, 0); err != nil {
-				return nil, err
+		parent := pl.r.parent[p]
+		if _, ok := pl.changed[parent]; ok && parent != nil && p.parentVersion.present {
+			if err := pl.set(p, p.parentVersion, "<parent> <version>", pl.version, 0); err != nil {
+				return err
 			}
 		}
 	}
-	for _, p := range r.poms {
+	return nil
+}
+
+// setReferences sets the dependencies and plugins, in every pom, that name
+// a changed module at its old version.
+func (pl *mavenPlan) setReferences() error {
+	for _, p := range pl.r.poms {
 		for _, ref := range p.refs {
 			if !ref.version.present || !ref.version.plain || strings.Contains(ref.version.value, "${") {
 				continue
 			}
-			target := r.refTarget(p, ref)
+			target := pl.r.refTarget(p, ref)
 			if old, ok := pl.changed[target]; ok && target != nil && ref.version.value == old {
-				if err := pl.add(p, ref.version, version); err != nil {
-					return nil, err
+				if err := pl.add(p, ref.version, pl.version); err != nil {
+					return err
 				}
 			}
 		}
 	}
-	if err := pl.outputTimestamps(m.Time); err != nil {
-		return nil, err
-	}
-	return pl, nil
+	return nil
 }
 
 // outputTimestampProperty is Maven's reproducible-builds timestamp.
