@@ -20,7 +20,7 @@ func backportCommand(s *settings) (string, step) {
 
 func backportRun(ctx context.Context, c *job) error {
 	s := c.s
-	bs, err := buildSystemFromSettings(s)
+	bs, err := buildSystemFromSettings(c)
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,8 @@ func addBuildSystemSettings(s *settings) {
 	s.add("version-files", "", "more files that carry the version, comma or newline separated: package.json, gradle.properties, pyproject.toml, Chart.yaml, Cargo.toml, PATH:FORMAT or PATH=REGEX")
 }
 
-func buildSystemFromSettings(s *settings) (*buildSystem, error) {
+func buildSystemFromSettings(c *job) (*buildSystem, error) {
+	s := c.s
 	name, err := s.oneOf("build-system", "simple", "maven", "python")
 	if err != nil {
 		return nil, err
@@ -33,7 +34,10 @@ func buildSystemFromSettings(s *settings) (*buildSystem, error) {
 			files = append(files, f)
 		}
 	}
-	editors, err := versionfile.New(versionfile.Config{BuildSystem: name, VersionFiles: files})
+	editors, err := versionfile.New(versionfile.Config{
+		BuildSystem: name, VersionFiles: files,
+		Warn: func(msg string) { c.rep.Warningf("%s", msg) },
+	})
 	if err != nil {
 		return nil, usagef("version-files: %v", err)
 	}

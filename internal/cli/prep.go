@@ -20,7 +20,7 @@ func prepCommand(s *settings) (string, step) {
 
 func prepRun(ctx context.Context, c *job) error {
 	s := c.s
-	bs, err := buildSystemFromSettings(s)
+	bs, err := buildSystemFromSettings(c)
 	if err != nil {
 		return err
 	}

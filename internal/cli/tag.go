@@ -53,7 +53,7 @@ func tagRun(ctx context.Context, c *job) error {
 	if err != nil {
 		return err
 	}
-	bs, err := buildSystemFromSettings(s)
+	bs, err := buildSystemFromSettings(c)
 	if err != nil {
 		return err
 	}

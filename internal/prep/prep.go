@@ -164,7 +164,10 @@ func prepare(ctx context.Context, o Options, p Prepared) (Prepared, error) {
 		if err != nil {
 			return p, err
 		}
-		changes, err := o.Editors.Set(files, p.Version)
+		// One signature for the edit and the commit: Maven writes the
+		// commit's time into project.build.outputTimestamp.
+		author := o.Author()
+		changes, err := o.Editors.At(author.When).Set(files, p.Version)
 		if err != nil {
 			return p, fmt.Errorf("set version %s on %s: %w", p.Version, p.Branch, err)
 		}
@@ -188,7 +191,7 @@ func prepare(ctx context.Context, o Options, p Prepared) (Prepared, error) {
 			Parent:  head,
 			Files:   write,
 			Message: fmt.Sprintf("Prepare next development version %s [skip ci]\n\nRelease %s is out; new changes on %s go into %s.\n\n%s: %s\n", p.Version, o.Version, p.Branch, p.Version, Trailer, p.Version),
-			Author:  o.Author(),
+			Author:  author,
 		})
 		if err != nil {
 			return p, err

@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/Masterminds/semver/v3"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -232,5 +236,85 @@ func TestMissingBranchSkipped(t *testing.T) {
 	}
 	if len(res.Branches) != 3 || res.Branches[1].Committed || !strings.Contains(res.Branches[1].Note, "not on the remote") {
 		t.Errorf("result %+v", res.Branches)
+	}
+}
+
+// goldenTree reads a tree of versionfile's golden Maven cases.
+func goldenTree(t *testing.T, name, dir string) map[string]string {
+	t.Helper()
+	root := filepath.Join("..", "versionfile", "testdata", "golden", name, dir)
+	out := map[string]string{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		out[filepath.ToSlash(rel)] = string(b)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestMavenGolden runs prep-commit on the golden reactors of
+// internal/versionfile and checks that the prep commit holds exactly their
+// out-prep files: only what versions:set changes, the CI-friendly
+// properties as the project keeps them, and project.build.outputTimestamp
+// at the prep commit's time.
+func TestMavenGolden(t *testing.T) {
+	tests := []struct{ name, release, next string }{
+		{"maven-other-versions", "4.1.0", "4.2.0-SNAPSHOT"},
+		{"maven-ci-friendly", "2.1.0", "2.2.0-SNAPSHOT"},
+		{"maven-ci-friendly-sha1", "1.0.0", "1.1.0-SNAPSHOT"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := gittest.New(t)
+			src := g.Commit("main", "feat: the reactor", goldenTree(t, tt.name, "in"))
+			repo, err := gitrepo.Open(g.Clone("main"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer repo.Close()
+			l := &log{}
+			eds, err := versionfile.New(versionfile.Config{BuildSystem: "maven", Warn: func(m string) { l.Warningf("%s", m) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Run(context.Background(), Options{
+				Repo: repo, Branch: "main", DefaultBranch: "main", BranchPrefix: "release/",
+				Version: semver.MustParse(tt.release), Remote: "origin", Editors: eds, Snapshot: SnapshotNext, Log: l,
+				// The golden out-prep files hold this time (versionfile's prepTime).
+				Author: func() object.Signature { return gittest.Sig(time.Date(2025, 7, 1, 10, 5, 30, 0, time.UTC)) },
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Branches) == 0 || res.Branches[0].Version != tt.next || !res.Branches[0].Committed {
+				t.Fatalf("result %+v, want %s committed on main", res.Branches, tt.next)
+			}
+			r, _ := gitrepo.Open(g.Remote)
+			defer r.Close()
+			head, _ := r.ResolveCommit("refs/heads/main")
+			changed, err := r.ChangedPaths(src, head)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files, _ := r.Files(head)
+			got := map[string]string{}
+			for _, p := range changed {
+				b, _ := files.ReadFile(p)
+				got[p] = string(b)
+			}
+			if diff := cmp.Diff(goldenTree(t, tt.name, "out-prep"), got); diff != "" {
+				t.Errorf("the prep commit's changes differ from the golden out-prep (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -34,7 +34,10 @@ func (b VersionCommit) ReleaseCommit(_ context.Context, repo *gitrepo.Repo, sour
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
-	changes, err := b.Editors.Set(files, v.String())
+	// One signature for the edit and the commit: Maven writes the
+	// commit's time into project.build.outputTimestamp.
+	author := b.Author()
+	changes, err := b.Editors.At(author.When).Set(files, v.String())
 	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("set version %s (%s): %w", v, b.Editors.Name(), err)
 	}
@@ -56,7 +59,7 @@ func (b VersionCommit) ReleaseCommit(_ context.Context, repo *gitrepo.Repo, sour
 		Parent:  source,
 		Files:   write,
 		Message: fmt.Sprintf("Release %s [skip ci]\n\n%s: %s\n", v, ReleaseTrailer, v),
-		Author:  b.Author(),
+		Author:  author,
 	})
 	if err != nil {
 		return plumbing.ZeroHash, err

@@ -3,6 +3,9 @@ package tagstep
 import (
 	"context"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -172,5 +175,93 @@ func TestBadVersionFileWritesNothing(t *testing.T) {
 	}
 	if len(g.RemoteTags()) != 1 {
 		t.Errorf("tags written: %v", g.RemoteTags())
+	}
+}
+
+// goldenTree reads a tree of versionfile's golden Maven cases.
+func goldenTree(t *testing.T, name, dir string) map[string]string {
+	t.Helper()
+	root := filepath.Join("..", "versionfile", "testdata", "golden", name, dir)
+	out := map[string]string{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		out[filepath.ToSlash(rel)] = string(b)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestMavenReleaseCommitGolden runs the tag step on the golden reactors of
+// internal/versionfile and checks that the version commit holds exactly
+// their out files: only what versions:set changes, with
+// project.build.outputTimestamp at the version commit's time.
+func TestMavenReleaseCommitGolden(t *testing.T) {
+	tests := []struct {
+		name, previous, want string
+		stable               bool
+		warning              string
+	}{
+		{name: "maven-other-versions", previous: "4.0.0", want: "4.1.0"},
+		{name: "maven-ci-friendly", previous: "2.0.0", want: "2.1.0"},
+		{name: "maven-ci-friendly-sha1", previous: "0.9.0", want: "1.0.0", stable: true, warning: `module "experimental": experimental/pom.xml does not exist; skipped`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := gittest.New(t)
+			g.Tag(tt.previous, g.Head("main"), true)
+			source := g.Commit("main", "feat: the reactor", goldenTree(t, tt.name, "in"))
+			repo, err := gitrepo.Open(g.Clone("main"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer repo.Close()
+			log := &testLog{}
+			eds, err := versionfile.New(versionfile.Config{BuildSystem: "maven", Warn: func(m string) { log.Warningf("%s", m) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The golden out files hold this time (versionfile's releaseTime).
+			sig := func() object.Signature { return gittest.Sig(time.Date(2025, 7, 1, 10, 0, 0, 0, time.UTC)) }
+			res, err := Run(context.Background(), Options{
+				Repo: repo, Commit: source, Branch: "main", DefaultBranch: "main", BranchPrefix: "release/", Remote: "origin",
+				Source: FromCommits, Labels: impact.DefaultLabels, Stable: tt.stable, Tagger: sig, Log: log,
+				BuildSystem: VersionCommit{Editors: eds, Author: sig, Log: log},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Tag != tt.want {
+				t.Fatalf("released %q, want %s", res.Tag, tt.want)
+			}
+			r, _ := gitrepo.Open(g.Remote)
+			defer r.Close()
+			tagged := g.RemoteTags()[tt.want]
+			changed, err := r.ChangedPaths(source, tagged)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files, _ := r.Files(tagged)
+			got := map[string]string{}
+			for _, p := range changed {
+				b, _ := files.ReadFile(p)
+				got[p] = string(b)
+			}
+			if diff := cmp.Diff(goldenTree(t, tt.name, "out"), got); diff != "" {
+				t.Errorf("the version commit's changes differ from the golden out (-want +got):\n%s", diff)
+			}
+			if tt.warning != "" && !log.has("warning", tt.warning) {
+				t.Errorf("no warning %q in the log", tt.warning)
+			}
+		})
 	}
 }

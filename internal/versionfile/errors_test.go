@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -66,27 +67,6 @@ func TestBadInput(t *testing.T) {
 			is:     fs.ErrNotExist,
 		},
 		{
-			name:   "missing module",
-			editor: Maven{},
-			files: MapFiles{"pom.xml": []byte(pomHead + `  <artifactId>a</artifactId>
-  <version>1.0.0</version>
-  <modules>
-    <module>core</module>
-    <module>../outside</module>
-  </modules>
-</project>`)},
-			want: `pom.xml:6: module "core": core/pom.xml file does not exist: fix the <module> entry or add the module's pom`,
-			is:   fs.ErrNotExist,
-		},
-		{
-			name:   "module file missing",
-			editor: Maven{},
-			files: MapFiles{"pom.xml": []byte(pomHead + `<artifactId>a</artifactId><version>1.0.0</version>
-<modules><module>sub/pom-alt.xml</module></modules></project>`)},
-			want: `pom.xml:4: module "sub/pom-alt.xml": sub/pom-alt.xml file does not exist: fix the <module> entry or add the module's pom`,
-			is:   fs.ErrNotExist,
-		},
-		{
 			name:   "module outside the repository",
 			editor: Maven{},
 			files: MapFiles{"pom.xml": []byte(pomHead + `<artifactId>a</artifactId><version>1.0.0</version>
@@ -120,13 +100,58 @@ func TestBadInput(t *testing.T) {
 			is:   ErrNoVersion,
 		},
 		{
-			name:   "composite version",
+			name:   "version of text and properties",
+			editor: Maven{},
+			files: MapFiles{"pom.xml": []byte(pomHead + `<groupId>g</groupId><artifactId>a</artifactId>
+<version>${revision}-custom</version>
+<properties><revision>1.0.0</revision></properties></project>`)},
+			version: "1.0.0",
+			want:    `pom.xml:4: unsupported version form: <version> ${revision}-custom combines text and properties; relman sets a literal version, one ${property}, or the CI-friendly ${revision}${changelist} and ${revision}${sha1}${changelist}: keep the text in a property, like <version>${revision}</version>`,
+			is:      ErrUnsupported,
+		},
+		{
+			name:   "CI-friendly changelist not defined",
 			editor: Maven{},
 			files: MapFiles{"pom.xml": []byte(pomHead + `<groupId>g</groupId><artifactId>a</artifactId>
 <version>${revision}${changelist}</version>
-<properties><revision>1.0.0</revision><changelist>-SNAPSHOT</changelist></properties></project>`)},
+<properties><revision>1.0.0</revision></properties></project>`)},
 			version: "1.0.0",
-			want:    `pom.xml:4: unsupported version form: <version> ${revision}${changelist} combines text and properties; relman sets a literal version or a single ${property}: keep the whole version in one property, like <version>${revision}</version>`,
+			want:    `pom.xml:4: no version found: cannot resolve version ${revision}${changelist}: property "changelist" is not defined in <properties> of this pom or of a parent in the reactor: define it in <properties> of the root pom`,
+			is:      ErrNoVersion,
+		},
+		{
+			name:   "CI-friendly changelist from another property",
+			editor: Maven{},
+			files: MapFiles{"pom.xml": []byte(pomHead + `<groupId>g</groupId><artifactId>a</artifactId>
+<version>${revision}${changelist}</version>
+<properties><revision>1.0.0</revision><suffix>-SNAPSHOT</suffix>
+<changelist>${suffix}</changelist></properties></project>`)},
+			version: "1.0.0",
+			want:    `pom.xml:6: unsupported version form: property <changelist>, part of <version> ${revision}${changelist}, is not plain text; relman keeps or empties the parts after the first: write it as text, like <changelist>-SNAPSHOT</changelist> or <changelist/>`,
+			is:      ErrUnsupported,
+		},
+		{
+			name:   "module at another version shares the version property",
+			editor: Maven{},
+			files: MapFiles{
+				"pom.xml": []byte(pomHead + `<groupId>g</groupId><artifactId>r</artifactId><version>${revision}</version>
+<properties><revision>1.0.0-SNAPSHOT</revision></properties>
+<modules><module>tools</module></modules></project>`),
+				"tools/pom.xml": []byte(pomHead + `<parent><groupId>g</groupId><artifactId>r</artifactId><version>${revision}</version></parent>
+<artifactId>tools</artifactId>
+<version>${revision}-tools</version></project>`),
+			},
+			version: "1.0.0",
+			want:    `tools/pom.xml:5: unsupported version form: setting 1.0.0 would also change this module from 1.0.0-SNAPSHOT-tools to 1.0.0-tools, through a property it shares with the modules that change; versions:set keeps a module at another version: give this module a version or property of its own`,
+			is:      ErrUnsupported,
+		},
+		{
+			name:   "outputTimestamp in an unknown form",
+			editor: Maven{Time: time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)},
+			files: MapFiles{"pom.xml": []byte(pomHead + `<groupId>g</groupId><artifactId>a</artifactId><version>1.0.0-SNAPSHOT</version>
+<properties><project.build.outputTimestamp>2024-01-02 03:04:05</project.build.outputTimestamp></properties></project>`)},
+			version: "1.0.0",
+			want:    `pom.xml:4: unsupported version form: property <project.build.outputTimestamp>: "2024-01-02 03:04:05" is neither seconds since the epoch nor ISO-8601: expected a value like 2024-01-02T03:04:05Z or 1704164645 (Maven cannot read it either); fix the value`,
 			is:      ErrUnsupported,
 		},
 		{

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -46,19 +47,39 @@ func mustSpec(t *testing.T, spec string) *VersionFile {
 	return v
 }
 
+// Times of the version commits in the Maven golden cases: the tag step's
+// release commit and the prep commit after it.
+var (
+	releaseTime = time.Date(2025, 7, 1, 10, 0, 0, 0, time.UTC)
+	prepTime    = time.Date(2025, 7, 1, 10, 5, 30, 0, time.UTC)
+)
+
 // TestGolden sets a version in each testdata/golden/NAME/in tree and
-// compares the changed files with testdata/golden/NAME/out, which holds
-// exactly the files that change. Run with -update to rewrite out.
+// compares the changed files with testdata/golden/NAME/out (or the out
+// directory the case names), which holds exactly the files that change.
+// The Maven cases set the release (the tag step's version commit) into
+// out and the next SNAPSHOT (prep-commit, which starts from the same
+// branch) into out-prep; testdata/golden/NAME/README.md explains each
+// edit by the versions:set rule it follows. Run with -update to rewrite
+// the out directories.
 func TestGolden(t *testing.T) {
 	tests := []struct {
 		name    string
+		out     string // default out
 		editor  Editor
 		before  string // the version Current reads from in
 		version string
 	}{
 		{name: "maven-single", editor: Maven{}, before: "0.9.0-SNAPSHOT", version: "0.9.0"},
 		{name: "maven-reactor", editor: Maven{Root: "pom.xml"}, before: "1.4.0-SNAPSHOT", version: "1.4.0"},
+		{name: "maven-reactor", out: "out-prep", editor: Maven{Time: prepTime}, before: "1.4.0-SNAPSHOT", version: "1.5.0-SNAPSHOT"},
 		{name: "maven-revision", editor: Maven{}, before: "2.1.0-SNAPSHOT", version: "2.1.0"},
+		{name: "maven-other-versions", editor: Maven{Time: releaseTime}, before: "4.1.0-SNAPSHOT", version: "4.1.0"},
+		{name: "maven-other-versions", out: "out-prep", editor: Maven{Time: prepTime}, before: "4.1.0-SNAPSHOT", version: "4.2.0-SNAPSHOT"},
+		{name: "maven-ci-friendly", editor: Maven{Time: releaseTime}, before: "2.1.0-SNAPSHOT", version: "2.1.0"},
+		{name: "maven-ci-friendly", out: "out-prep", editor: Maven{Time: prepTime}, before: "2.1.0-SNAPSHOT", version: "2.2.0-SNAPSHOT"},
+		{name: "maven-ci-friendly-sha1", editor: Maven{Time: releaseTime}, before: "1.0.0-SNAPSHOT", version: "1.0.0"},
+		{name: "maven-ci-friendly-sha1", out: "out-prep", editor: Maven{Time: prepTime}, before: "1.0.0-SNAPSHOT", version: "1.1.0-SNAPSHOT"},
 		{name: "python", editor: Python{}, before: "1.2.3", version: PEP440Dev("1.3.0")},
 		{name: "python-dev", editor: Python{Path: "VERSION"}, before: "1.3.0.dev0", version: "1.3.0"},
 		{name: "package-json", editor: mustSpec(t, "package.json"), before: "2.4.1", version: "2.5.0"},
@@ -72,7 +93,10 @@ func TestGolden(t *testing.T) {
 		{name: "regex", editor: mustSpec(t, `src/app/__init__.py=__version__ = "([^"]+)"`), before: "4.0.0", version: "4.1.0"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		if tt.out == "" {
+			tt.out = "out"
+		}
+		t.Run(tt.name+"/"+tt.out, func(t *testing.T) {
 			dir := filepath.Join("testdata", "golden", tt.name)
 			in := readTree(t, filepath.Join(dir, "in"))
 			if len(in) == 0 {
@@ -101,7 +125,7 @@ func TestGolden(t *testing.T) {
 				got[c.Path] = string(c.New)
 				after[c.Path] = c.New
 			}
-			out := filepath.Join(dir, "out")
+			out := filepath.Join(dir, tt.out)
 			if *update {
 				if err := os.RemoveAll(out); err != nil {
 					t.Fatal(err)

@@ -22,6 +22,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Files reads a file of the repository by slash-separated path relative to
@@ -197,12 +198,30 @@ func (m Multi) Set(files Files, version string) ([]Change, error) {
 	return out, nil
 }
 
+// At returns the editors for a version commit made at t: an editor whose
+// edit depends on the commit's time takes it from t (Maven writes it into
+// project.build.outputTimestamp), so that the same commit gives the same
+// bytes.
+func (m Multi) At(t time.Time) Multi {
+	out := make(Multi, len(m))
+	for i, e := range m {
+		if te, ok := e.(interface{ at(time.Time) Editor }); ok {
+			e = te.at(t)
+		}
+		out[i] = e
+	}
+	return out
+}
+
 // Config selects the editors of a repository.
 type Config struct {
 	// BuildSystem is "simple", "python" or "maven" (empty means simple).
 	BuildSystem string
 	// VersionFiles are version-files entries, see ParseVersionFile.
 	VersionFiles []string
+	// Warn receives warnings about the files (a Maven <module> that does
+	// not exist), each once; nil drops them.
+	Warn func(msg string)
 }
 
 // New returns the editors for a build system and version-files entries:
@@ -214,7 +233,7 @@ func New(c Config) (Multi, error) {
 	switch strings.ToLower(strings.TrimSpace(c.BuildSystem)) {
 	case "", "simple":
 	case "maven":
-		m = append(m, Maven{})
+		m = append(m, Maven{Warn: once(c.Warn)})
 	case "python":
 		m = append(m, Python{})
 	default:
@@ -231,6 +250,21 @@ func New(c Config) (Multi, error) {
 		m = append(m, vf)
 	}
 	return m, nil
+}
+
+// once passes each distinct message to warn once: every Paths, Current and
+// Set reads the files again.
+func once(warn func(string)) func(string) {
+	if warn == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	return func(msg string) {
+		if !seen[msg] {
+			seen[msg] = true
+			warn(msg)
+		}
+	}
 }
 
 // validVersion is what an editor writes: it needs no quoting or escaping in
