@@ -620,7 +620,7 @@ func s3DiffRun(ctx context.Context, c *job) error {
 		text = fmt.Sprintf("binary %s differs:\n  %s: %d bytes, sha256 %s\n  %s: %d bytes, sha256 %s\n", asset, r.FromVersion, r.FromSize, r.FromSHA256, r.ToVersion, r.ToSize, r.ToSHA256)
 		c.rep.Infof("%s", strings.TrimSpace(text))
 	default:
-		fmt.Fprint(c.env.Stderr, text)
+		logDiff(c.rep, text)
 	}
 	c.output("diff", text)
 	fmt.Fprintf(&b, "## relman s3 diff `%s`\n\n", mdCode(asset))
@@ -631,6 +631,16 @@ func s3DiffRun(ctx context.Context, c *job) error {
 	}
 	c.summary = b.String()
 	return nil
+}
+
+// logDiff logs a unified diff. Its lines are the asset's own: like any
+// untrusted text they go through the reporter, so that none can act as a
+// runner command (" ::error::", "::add-mask::", a GitLab section marker) or
+// a terminal escape.
+func logDiff(rep *ci.Reporter, text string) {
+	if text = strings.TrimSuffix(text, "\n"); text != "" {
+		rep.Infof("%s", text)
+	}
 }
 
 func s3RollbackRun(ctx context.Context, c *job) error {
