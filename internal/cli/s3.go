@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -213,6 +214,14 @@ func s3Store(ctx context.Context, c *job) (*s3store.Store, int, error) {
 	}
 	if _, err := s3store.CleanPrefix(opts.Prefix); err != nil {
 		return nil, 0, usageError{err}
+	}
+	if u, err := url.Parse(opts.Endpoint); err == nil && u.User != nil {
+		// S3 signs requests with the access key; credentials in the URL
+		// are not used, and would reach the log and the SDK's errors.
+		pass, _ := u.User.Password()
+		c.rep.Mask(pass)
+		c.rep.Mask(u.User.Username())
+		return nil, 0, usagef("endpoint %s: holds credentials (user info), which S3 does not use and relman would log: remove them from the URL, and give the keys as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or a role)", gitrepo.RedactURL(opts.Endpoint))
 	}
 	if opts.RoleARN != "" {
 		switch tok := s.str("web-identity-token"); {
