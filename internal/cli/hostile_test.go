@@ -1,6 +1,8 @@
 package cli_test
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/pem"
 	"fmt"
 	"net/http"
@@ -9,11 +11,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
+	"testing"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/relman-dev/relman/internal/cli"
+	"github.com/relman-dev/relman/internal/gitrepo/gittest"
 )
 
 // cmdHostile stands in for a server that is not the token's own: an HTTPS
@@ -75,5 +82,54 @@ func cmdHostile(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(err)
 	default:
 		ts.Fatalf("hostile: unknown subcommand %q", args[0])
+	}
+}
+
+// TestTokenEchoedInBase64 checks that a git server whose error page repeats
+// the request's Authorization header (go-git quotes the body of a 401, 403
+// or 404 in its error) does not get the token into relman's log in its
+// base64 form.
+func TestTokenEchoedInBase64(t *testing.T) {
+	const token = "test-token-echoed-back"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprintf(w, "access denied for %s\n", r.Header.Get("Authorization"))
+	}))
+	defer srv.Close()
+	g := gittest.New(t)
+	g.Commit("main", "fix: a fix", map[string]string{"a.txt": "a"})
+	dir := g.Clone("main")
+	r, err := git.PlainOpen(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.DeleteRemote("origin"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{srv.URL + "/acme/widget.git"}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []map[string]string{{}, {"GITLAB_CI": "true", "CI_COMMIT_BRANCH": "main"}} {
+		var stdout, stderr bytes.Buffer
+		env := map[string]string{"RELMAN_DEFAULT_BRANCH": "main"}
+		for k, v := range kind {
+			env[k] = v
+		}
+		cli.Main(t.Context(), cli.Env{
+			Args:   []string{"tag", "--repo", dir, "--dry-run", "--impact-from", "commits", "--token", token},
+			Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string { return env[k] },
+		})
+		out := stdout.String() + stderr.String()
+		if !strings.Contains(out, "access denied for") {
+			t.Fatalf("the server's answer is not in the log, so the test proves nothing:\n%s", out)
+		}
+		for _, user := range []string{"x-access-token", "oauth2"} {
+			if b64 := base64.StdEncoding.EncodeToString([]byte(user + ":" + token)); strings.Contains(out, b64) {
+				t.Errorf("the token's Basic authorization (%s) is in the log:\n%s", user, out)
+			}
+		}
+		if strings.Contains(out, token) {
+			t.Errorf("the token is in the log:\n%s", out)
+		}
 	}
 }
