@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
+
+	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/relman-dev/relman/internal/ci"
 	"github.com/relman-dev/relman/internal/gitrepo"
@@ -73,9 +77,9 @@ func releasedefGenerateRun(ctx context.Context, c *job) error {
 	if configPath == "" {
 		return usagef("no release definition config: set --config FILE (an empty file selects every artifact)")
 	}
-	configData, err := os.ReadFile(configPath)
+	configData, err := readConfig(configPath)
 	if err != nil {
-		return usagef("read the release definition config: %w (set --config to an existing YAML file)", err)
+		return err
 	}
 	cfg, err := releasedef.ParseConfig(configPath, configData)
 	if err != nil {
@@ -90,12 +94,18 @@ func releasedefGenerateRun(ctx context.Context, c *job) error {
 		outDir = "."
 	}
 	branch := s.str("branch")
+	if err := checkDefinitionBranch(branch); err != nil {
+		return err
+	}
 	if branch != "" && filepath.IsAbs(outDir) {
 		return usagef("output-dir %q: with --branch it must be a directory inside the repository, relative to its root", outDir)
 	}
 	relFile := path.Join(filepath.ToSlash(outDir), releasedef.FileName(name))
-	if branch != "" && strings.HasPrefix(relFile, "../") {
-		return usagef("output-dir %q leaves the repository: with --branch it must stay inside it", outDir)
+	if !filepath.IsAbs(outDir) && (relFile == ".." || strings.HasPrefix(relFile, "../")) {
+		return usagef("output-dir %q leaves the repository: a relative output-dir must stay inside it (an absolute one is written as given, without --branch)", outDir)
+	}
+	if err := checkGitPath(relFile); err != nil {
+		return err
 	}
 
 	repo, err := gitrepo.Open(s.str("repo"))
@@ -211,6 +221,9 @@ func releasedefGenerateRun(ctx context.Context, c *job) error {
 		dir := outDir
 		if !filepath.IsAbs(dir) {
 			dir = filepath.Join(repo.Dir(), dir)
+			if err := checkInside(repo.Dir(), dir, outDir); err != nil {
+				return err
+			}
 		} else {
 			fileOut = filepath.Join(outDir, releasedef.FileName(name))
 		}
@@ -332,4 +345,95 @@ func releasedefSummary(d *releasedef.Definition, file, branch, commit string, dr
 		fmt.Fprintf(&b, "%d package dependencies.\n", len(d.PackageDependencies))
 	}
 	return b.String()
+}
+
+// maxConfigSize bounds a release definition config: filters and a few
+// properties take kilobytes (a 35 MB file took 21 s and 880 MB to parse).
+const maxConfigSize = 1 << 20
+
+// readConfig reads the release definition config, refusing one over
+// maxConfigSize.
+func readConfig(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, usagef("read the release definition config: %w (set --config to an existing YAML file)", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
+	if err != nil {
+		return nil, usagef("read the release definition config: %w", err)
+	}
+	if len(b) > maxConfigSize {
+		return nil, usagef("release definition config %s: larger than %d KiB; a config holds filters and a few properties: check that --config names the right file", name, maxConfigSize>>10)
+	}
+	return b, nil
+}
+
+// checkDefinitionBranch refuses --branch values that are not plain branch
+// names: an option-like "-x", HEAD, a full ref name (refs/heads/main would
+// be the branch refs/heads/refs/heads/main) or what git refuses.
+func checkDefinitionBranch(b string) error {
+	switch {
+	case b == "":
+		return nil
+	case strings.HasPrefix(b, "-"):
+		return usagef("branch %q: a branch name cannot start with \"-\"", b)
+	case b == "HEAD" || strings.HasPrefix(b, "refs/"):
+		return usagef("branch %q: expected a branch name such as release-definitions, not HEAD or a full ref name (refs/heads/…)", b)
+	}
+	if err := plumbing.NewBranchReferenceName(b).Validate(); err != nil {
+		return usagef("branch %q: not a valid git branch name (see git check-ref-format): pick another --branch", b)
+	}
+	return nil
+}
+
+// checkGitPath refuses a path with a segment that a file system may take
+// for .git: in any case (.GIT on macOS and Windows), with trailing dots or
+// spaces (".git." on Windows), as the 8.3 short name GIT~1, or with
+// ignorable characters (HFS+ ignores some).
+func checkGitPath(rel string) error {
+	for _, seg := range strings.Split(rel, "/") {
+		plain := strings.Map(func(r rune) rune {
+			if unicode.Is(unicode.Cf, r) {
+				return -1
+			}
+			return r
+		}, seg)
+		plain = strings.ToLower(strings.TrimRight(plain, ". "))
+		if plain == ".git" || plain == "git~1" {
+			return usagef("output-dir: %q names git's own directory (%q): pick a directory outside .git", rel, seg)
+		}
+	}
+	return nil
+}
+
+// checkInside refuses a directory that, once the links among its existing
+// parts are followed, is outside the repository root.
+func checkInside(root, dir, setting string) error {
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return err
+	}
+	// The longest existing part of dir, with its links followed.
+	existing, rest := dir, ""
+	for {
+		if _, err := os.Lstat(existing); err == nil {
+			break
+		}
+		parent := filepath.Dir(existing)
+		if parent == existing {
+			break
+		}
+		rest = filepath.Join(filepath.Base(existing), rest)
+		existing = parent
+	}
+	real, err := filepath.EvalSymlinks(existing)
+	if err != nil {
+		return fmt.Errorf("output-dir %q: %w", setting, err)
+	}
+	rel, err := filepath.Rel(realRoot, filepath.Join(real, rest))
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return usagef("output-dir %q leaves the repository through a symbolic link (to %s): relman writes a relative output-dir inside the repository only; remove the link or pick another directory", setting, real)
+	}
+	return nil
 }
