@@ -87,8 +87,12 @@ func (cr credential) forHTTP(c *job, rawURL, what string) string {
 	if len(cr.hosts) > 0 {
 		belongs = strings.Join(cr.hosts, ", ")
 	}
+	from := cr.source
+	if from == "input token" {
+		from = "the action's token input"
+	}
 	c.rep.Warningf("not sending the token from %s to %s at %s: it belongs to %s; to use it there, pass it with --token, or name that API with --api-url",
-		cr.source, what, hostOf(rawURL), belongs)
+		from, what, hostOf(rawURL), belongs)
 	return ""
 }
 
