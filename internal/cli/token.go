@@ -91,8 +91,12 @@ func (cr credential) forHTTP(c *job, rawURL, what string) string {
 	if from == "input token" {
 		from = "the action's token input"
 	}
-	c.rep.Warningf("not sending the token from %s to %s at %s: it belongs to %s; to use it there, pass it with --token, or name that API with --api-url",
-		from, what, hostOf(rawURL), belongs)
+	fix := "pass it with --token, or name that API with --api-url"
+	if strings.HasPrefix(what, "remote ") {
+		fix = "pass it with --token"
+	}
+	c.rep.Warningf("not sending the token from %s to %s at %s: it belongs to %s; to use it there, %s",
+		from, what, hostOf(rawURL), belongs, fix)
 	return ""
 }
 
