@@ -36,7 +36,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -398,18 +397,6 @@ func (r *Reporter) path(name string) string {
 		return name
 	}
 	return filepath.Join(r.dir, name)
-}
-
-func appendFile(name string, b []byte) error {
-	f, err := os.OpenFile(name, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(b)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // redactWriter redacts masked secrets from every write. Callers write whole

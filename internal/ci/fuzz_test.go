@@ -11,7 +11,7 @@ import (
 
 // seeds are values that have broken output formats elsewhere.
 var seeds = []string{
-	"", "1.2.3", " ", "a\nb", "\n", "\r\n", "a\rb", "$HOME", `"quoted"`, "'q'",
+	"", "1.2.3", " ", "a\nb", "\n", "\r\n", "a\rb", "$HOME", "`id`", `"quoted"`, "'q'",
 	"x=y", "RELMAN_X=1", "#comment", "\x00", "\xff\xfe", "\u2028",
 	"ghadelimiter_ABC", "_GitHubActionsFileCommandDelimeter_",
 	"x\n_GitHubActionsFileCommandDelimeter_\nreleased=true",
@@ -48,8 +48,8 @@ func FuzzDotenv(f *testing.F) {
 				if v.Value != o.Value {
 					t.Errorf("%s = %q, want %q", v.Key, v.Value, o.Value)
 				}
-				if strings.Contains(v.Value, "$") {
-					t.Errorf("%s = %q would be expanded by later jobs", v.Key, v.Value)
+				if strings.ContainsAny(v.Value, "$`") {
+					t.Errorf("%s = %q would be expanded by later jobs, or run by a shell sourcing the report", v.Key, v.Value)
 				}
 			case envKey(o.Name) + "_FILE":
 				b, err := os.ReadFile(filepath.Join(h.dir, filepath.FromSlash(v.Value)))

@@ -48,7 +48,7 @@ const (
 // hold every value: GitLab does not support newlines, strips surrounding
 // blanks, keeps quotes, expands $VARIABLES in later jobs and limits the file
 // to 5 KB. So a value that has a control character (newline included),
-// surrounding white space, surrounding quotes or a "$", is invalid UTF-8, is
+// surrounding white space, surrounding quotes, a "$" or a backtick, is invalid UTF-8, is
 // longer than 1000 bytes or would take the file past 4 KB, is written as is
 // to relman-outputs/<name> next to the dotenv report, and the report gets
 // RELMAN_<NAME>_FILE=relman-outputs/<name> instead (the path is relative to
@@ -155,7 +155,9 @@ func (r *Reporter) delimiter(value string) (string, error) {
 // dotenvInline reports whether v can be a dotenv value that GitLab reads
 // back unchanged and does not expand.
 func dotenvInline(v string) bool {
-	if len(v) > dotenvValueLimit || !utf8.ValidString(v) || strings.TrimSpace(v) != v || strings.Contains(v, "$") {
+	// "$" is expanded by later jobs; a backtick runs a command when the
+	// report is sourced by a shell, even inside double quotes.
+	if len(v) > dotenvValueLimit || !utf8.ValidString(v) || strings.TrimSpace(v) != v || strings.ContainsAny(v, "$`") {
 		return false
 	}
 	if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
@@ -175,11 +177,23 @@ func (r *Reporter) gitlabOutputs(outs []Output) error {
 	}
 	envPath := r.path(envName)
 	size := 0
-	if fi, err := os.Stat(envPath); err == nil {
+	if fi, err := os.Lstat(envPath); err == nil {
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			return fmt.Errorf("dotenv report: %w", symlinkError(envPath))
+		}
 		size = int(fi.Size())
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("reading dotenv report: %w", err)
 	}
+	// A report another tool left without a final newline: relman's first
+	// line must not be glued to its last.
+	sep := ""
+	if nl, err := endsInNewline(envPath); err != nil {
+		return fmt.Errorf("reading dotenv report: %w", err)
+	} else if !nl {
+		sep = "\n"
+	}
+	size += len(sep)
 
 	var env strings.Builder
 	var files []outputFile
@@ -210,19 +224,25 @@ func (r *Reporter) gitlabOutputs(outs []Output) error {
 	}
 
 	if len(files) > 0 {
-		if err := os.MkdirAll(filepath.Dir(files[0].path), 0o755); err != nil {
+		if err := mkdirNoFollow(filepath.Dir(files[0].path)); err != nil {
 			return fmt.Errorf("creating output directory: %w", err)
+		}
+		// Every file is checked before any is written.
+		for _, f := range files {
+			if fi, err := os.Lstat(f.path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+				return fmt.Errorf("writing output %s: %w", f.name, symlinkError(f.path))
+			}
 		}
 	}
 	for _, f := range files {
-		if err := os.WriteFile(f.path, []byte(f.value), 0o644); err != nil {
+		if err := writeFile(f.path, []byte(f.value)); err != nil {
 			return fmt.Errorf("writing output %s: %w", f.name, err)
 		}
 	}
 	if err := os.MkdirAll(filepath.Dir(envPath), 0o755); err != nil {
 		return fmt.Errorf("creating dotenv report directory: %w", err)
 	}
-	if err := appendFile(envPath, []byte(env.String())); err != nil {
+	if err := appendFile(envPath, []byte(sep+env.String())); err != nil {
 		return fmt.Errorf("writing dotenv report: %w", err)
 	}
 	for _, l := range logs {

@@ -28,12 +28,7 @@ func buildSystemFromSettings(c *job) (*buildSystem, error) {
 	if err != nil {
 		return nil, err
 	}
-	var files []string
-	for _, f := range strings.FieldsFunc(s.str("version-files"), func(r rune) bool { return r == ',' || r == '\n' }) {
-		if f = strings.TrimSpace(f); f != "" {
-			files = append(files, f)
-		}
-	}
+	files := splitVersionFiles(s.str("version-files"))
 	editors, err := versionfile.New(versionfile.Config{
 		BuildSystem: name, VersionFiles: files,
 		Warn: func(msg string) { c.rep.Warningf("%s", msg) },
@@ -58,4 +53,53 @@ func (b *buildSystem) tagBuildSystem(c *job, author func() object.Signature) tag
 		return tagstep.Simple{}
 	}
 	return tagstep.VersionCommit{Editors: b.editors, Author: author, Log: c.rep}
+}
+
+// splitVersionFiles splits the version-files setting at newlines and at
+// commas, but not at a comma inside the braces, brackets or parentheses of
+// a PATH=REGEX pattern ("f.txt=v([0-9]{1,3})" is one item), nor at an
+// escaped one ("\,").
+func splitVersionFiles(v string) []string {
+	var out []string
+	var cur strings.Builder
+	depth, class, escaped, regex := 0, false, false, false
+	flush := func() {
+		if f := strings.TrimSpace(cur.String()); f != "" {
+			out = append(out, f)
+		}
+		cur.Reset()
+		depth, class, escaped, regex = 0, false, false, false
+	}
+	for _, r := range v {
+		switch {
+		case r == '\n':
+			flush()
+			continue
+		case !regex:
+			// A path: up to the "=" of PATH=REGEX.
+			if r == ',' {
+				flush()
+				continue
+			}
+			regex = r == '='
+		case escaped:
+			escaped = false
+		case r == '\\':
+			escaped = true
+		case class:
+			class = r != ']'
+		case r == '[':
+			class = true
+		case r == '(' || r == '{':
+			depth++
+		case (r == ')' || r == '}') && depth > 0:
+			depth--
+		case r == ',' && depth == 0:
+			flush()
+			continue
+		}
+		cur.WriteRune(r)
+	}
+	flush()
+	return out
 }

@@ -113,10 +113,9 @@ func checkRun(ctx context.Context, c *job) error {
 	if mr.target == "" {
 		return usagef("no merge request here: run relman check in a merge request pipeline (GitLab) or on pull_request events (GitHub), or pass --target-branch and --labels")
 	}
-	token := s.str("token")
-	if token != "" {
-		c.rep.Mask(token)
-	}
+	cred := resolveCredential(s, c.kind)
+	maskToken(c, cred.token)
+	token := ""
 
 	// Releases and the default branch come from the clone, when there is one.
 	var releases version.Releases
@@ -131,6 +130,7 @@ func checkRun(ctx context.Context, c *job) error {
 		if fg, err = resolveForge(s, c, repo, s.str("remote")); err != nil {
 			return err
 		}
+		token = fg.token(c, cred)
 		if shallow, _ := repo.Shallow(); shallow {
 			c.rep.Warningf("shallow clone: tags may be missing, so the version preview may be wrong (set fetch-depth: 0 / GIT_DEPTH: 0)")
 		}
@@ -144,7 +144,7 @@ func checkRun(ctx context.Context, c *job) error {
 		}
 		releases = version.ReleasesOf(names, s.str("tag-prefix"))
 		if defaultBranch == "" {
-			if defaultBranch, err = resolveDefaultBranch(ctx, s, c, repo, s.str("remote"), fg); err != nil {
+			if defaultBranch, err = resolveDefaultBranch(ctx, s, c, repo, s.str("remote"), fg, token); err != nil {
 				return err
 			}
 		}

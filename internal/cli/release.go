@@ -69,22 +69,23 @@ type checkout struct {
 	defaultBranch string
 	remote        string
 	forge         forgeInfo
-	token         string
-	dryRun        bool
+	// token is the forge token for the API at forge.apiURL, pushToken the
+	// one for the remote: each empty unless the token belongs to that host.
+	token, pushToken string
+	cred             credential
+	dryRun           bool
 }
 
 func (k *checkout) auth() gitrepo.Auth {
-	return gitrepo.Auth{Username: k.forge.pushUser, Token: k.token}
+	return gitrepo.Auth{Username: k.forge.pushUser, Token: k.pushToken}
 }
 
 // openCheckout opens the repository and resolves branch, default branch,
 // remote, forge and token. The caller closes k.repo.
 func openCheckout(ctx context.Context, c *job) (*checkout, error) {
 	s := c.s
-	k := &checkout{token: s.str("token"), remote: s.str("remote")}
-	if k.token != "" {
-		c.rep.Mask(k.token)
-	}
+	k := &checkout{remote: s.str("remote"), cred: resolveCredential(s, c.kind)}
+	maskToken(c, k.cred.token)
 	var err error
 	if k.dryRun, err = s.boolean("dry-run"); err != nil {
 		return nil, err
@@ -108,7 +109,10 @@ func openCheckout(ctx context.Context, c *job) (*checkout, error) {
 	if k.forge, err = resolveForge(s, c, k.repo, k.remote); err != nil {
 		return nil, err
 	}
-	if k.defaultBranch, err = resolveDefaultBranch(ctx, s, c, k.repo, k.remote, k.forge); err != nil {
+	k.token = k.forge.token(c, k.cred)
+	remoteURL, _ := k.repo.RemoteURL(k.remote)
+	k.pushToken = k.cred.forRemote(c, k.remote, remoteURL)
+	if k.defaultBranch, err = resolveDefaultBranch(ctx, s, c, k.repo, k.remote, k.forge, k.token); err != nil {
 		return nil, err
 	}
 	ok = true

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -213,6 +214,14 @@ func s3Store(ctx context.Context, c *job) (*s3store.Store, int, error) {
 	}
 	if _, err := s3store.CleanPrefix(opts.Prefix); err != nil {
 		return nil, 0, usageError{err}
+	}
+	if u, err := url.Parse(opts.Endpoint); err == nil && u.User != nil {
+		// S3 signs requests with the access key; credentials in the URL
+		// are not used, and would reach the log and the SDK's errors.
+		pass, _ := u.User.Password()
+		c.rep.Mask(pass)
+		c.rep.Mask(u.User.Username())
+		return nil, 0, usagef("endpoint %s: holds credentials (user info), which S3 does not use and relman would log: remove them from the URL, and give the keys as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or a role)", gitrepo.RedactURL(opts.Endpoint))
 	}
 	if opts.RoleARN != "" {
 		switch tok := s.str("web-identity-token"); {
@@ -620,7 +629,7 @@ func s3DiffRun(ctx context.Context, c *job) error {
 		text = fmt.Sprintf("binary %s differs:\n  %s: %d bytes, sha256 %s\n  %s: %d bytes, sha256 %s\n", asset, r.FromVersion, r.FromSize, r.FromSHA256, r.ToVersion, r.ToSize, r.ToSHA256)
 		c.rep.Infof("%s", strings.TrimSpace(text))
 	default:
-		fmt.Fprint(c.env.Stderr, text)
+		logDiff(c.rep, text)
 	}
 	c.output("diff", text)
 	fmt.Fprintf(&b, "## relman s3 diff `%s`\n\n", mdCode(asset))
@@ -631,6 +640,16 @@ func s3DiffRun(ctx context.Context, c *job) error {
 	}
 	c.summary = b.String()
 	return nil
+}
+
+// logDiff logs a unified diff. Its lines are the asset's own: like any
+// untrusted text they go through the reporter, so that none can act as a
+// runner command (" ::error::", "::add-mask::", a GitLab section marker) or
+// a terminal escape.
+func logDiff(rep *ci.Reporter, text string) {
+	if text = strings.TrimSuffix(text, "\n"); text != "" {
+		rep.Infof("%s", text)
+	}
 }
 
 func s3RollbackRun(ctx context.Context, c *job) error {

@@ -39,9 +39,10 @@ func TestScripts(t *testing.T) {
 			return scanForTokens(env)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"repo":  cmdRepo,
-			"forge": cmdForge,
-			"rdef":  cmdReleasedefRepo,
+			"repo":    cmdRepo,
+			"forge":   cmdForge,
+			"rdef":    cmdReleasedefRepo,
+			"hostile": cmdHostile,
 		},
 	})
 }

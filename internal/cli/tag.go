@@ -86,6 +86,9 @@ func tagRun(ctx context.Context, c *job) error {
 		if fg.kind == "" {
 			return usagef("impact-from labels needs a forge: set --forge github|gitlab, --api-url and --project")
 		}
+		if token == "" && k.cred.token != "" {
+			return usagef("impact-from labels: the token from %s belongs to another host than the %s API at %s (see the warning above): pass it with --token to send it there, or set --api-url", k.cred.source, fg.kind, hostOf(fg.api()))
+		}
 		if token == "" {
 			return usagef("impact-from labels needs a forge token: set RELMAN_TOKEN (GitHub: GITHUB_TOKEN; GitLab: a project access token with api and write_repository scopes, because CI_JOB_TOKEN cannot list merge requests)")
 		}
@@ -189,7 +192,9 @@ func resolveBranch(s *settings, kind ci.Kind, checkedOut string) string {
 	return checkedOut
 }
 
-func resolveDefaultBranch(ctx context.Context, s *settings, c *job, repo *gitrepo.Repo, remote string, fg forgeInfo) (string, error) {
+// resolveDefaultBranch works out the default branch; token is the forge
+// token for fg's API, or "".
+func resolveDefaultBranch(ctx context.Context, s *settings, c *job, repo *gitrepo.Repo, remote string, fg forgeInfo, token string) (string, error) {
 	if b := s.str("default-branch"); b != "" {
 		return b, nil
 	}
@@ -206,7 +211,7 @@ func resolveDefaultBranch(ctx context.Context, s *settings, c *job, repo *gitrep
 	if b := repo.RemoteDefaultBranch(remote); b != "" {
 		return b, nil
 	}
-	if token := s.str("token"); token != "" && fg.kind != "" {
+	if token != "" && fg.kind != "" {
 		d, err := func() (string, error) {
 			cl, err := fg.client(token)
 			if err != nil {
@@ -263,6 +268,24 @@ type forgeClient interface {
 	DefaultBranch(ctx context.Context) (string, error)
 	MergeRequest(ctx context.Context, number int) (forge.MergeRequest, error)
 	PublishRelease(ctx context.Context, r forge.Release) (url string, created bool, err error)
+}
+
+// token is cred's token when it may go to the forge's API, else "" (with a
+// warning saying why).
+func (f forgeInfo) token(c *job, cred credential) string {
+	if f.kind == "" || cred.token == "" {
+		return cred.token
+	}
+	name := map[string]string{"github": "the GitHub API", "gitlab": "the GitLab API"}[f.kind]
+	return cred.forHTTP(c, f.api(), name)
+}
+
+// api is the forge's API URL, the public forge's when none was set.
+func (f forgeInfo) api() string {
+	if f.apiURL == "" {
+		return map[string]string{"github": github.DefaultBaseURL, "gitlab": gitlab.DefaultBaseURL}[f.kind]
+	}
+	return f.apiURL
 }
 
 // client connects to the forge with token.

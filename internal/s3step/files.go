@@ -264,6 +264,16 @@ func WorkTree(ctx context.Context, dir string, sel Selection, log Logger) ([]Fil
 				log.Warningf("not syncing %s: a symlink to a directory is not followed", name)
 				return nil
 			}
+			// The .env rule holds for what a link points at as for a file.
+			if tname := filepath.ToSlash(trel); IsSecretFile(tname) && !IsSecretFile(name) {
+				if !explicit(s.inc, name) {
+					log.Warningf("not syncing %s: it is a symlink to the .env-style file %s, synced only when listed explicitly in include (e.g. --include %s) and with --sse", name, tname, name)
+					return nil
+				}
+				if !s.sel.Encrypted {
+					return fmt.Errorf("%s: %w: a symlink to the .env-style file %s is uploaded only with server-side encryption: set --sse AES256 or aws:kms", name, ErrRefused, tname)
+				}
+			}
 			local = target
 		case !d.Type().IsRegular():
 			return nil

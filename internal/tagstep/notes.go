@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode"
 
 	"github.com/relman-dev/relman/internal/version"
 )
@@ -174,18 +175,37 @@ func safeURL(u string) string {
 
 // EscapeMarkdown keeps untrusted text (titles, names) from becoming HTML,
 // links or structure in Markdown: one line, and Markdown's special
-// characters escaped.
+// characters escaped. Control characters (C0 and C1, so ANSI escapes too)
+// and bidirectional controls, which can make the text read in another
+// order than it is written (Trojan Source), are dropped; an "@" gets a
+// zero-width space after it, so that "@everyone" or "@org/team" in a title
+// mentions no one where the notes are posted (GitHub, GitLab, chat).
 func EscapeMarkdown(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if bidiControl(r) {
+			return -1
+		}
+		return r
+	}, s)), " ")
 	var b strings.Builder
 	for _, r := range s {
 		switch {
-		case r < 0x20 || r == 0x7f:
-			continue // control characters, ANSI escapes
+		case unicode.IsControl(r):
+			continue
 		case strings.ContainsRune("\\`*_{}[]<>()#|!~&", r):
 			b.WriteByte('\\')
 		}
 		b.WriteRune(r)
+		if r == '@' {
+			b.WriteRune('\u200b')
+		}
 	}
 	return b.String()
+}
+
+// bidiControl reports the characters that change the direction of text:
+// the embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) and
+// the directional marks (U+200E, U+200F, U+061C).
+func bidiControl(r rune) bool {
+	return (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/Masterminds/semver/v3"
 	"github.com/google/go-cmp/cmp"
@@ -104,5 +105,27 @@ func FuzzEscapeMarkdown(f *testing.F) {
 		if regexp.MustCompile(`(^|[^\\])[<|\[]`).MatchString(out) {
 			t.Fatalf("EscapeMarkdown(%q) = %q: an unescaped < | or [", s, out)
 		}
+		if strings.ContainsFunc(out, func(r rune) bool { return bidiControl(r) || unicode.IsControl(r) }) {
+			t.Fatalf("EscapeMarkdown(%q) = %q: a control or bidirectional character survived", s, out)
+		}
+		if strings.Count(out, "@") != strings.Count(out, "@\u200b") {
+			t.Fatalf("EscapeMarkdown(%q) = %q: an @ that can mention", s, out)
+		}
 	})
+}
+
+// TestEscapeMarkdownHostile checks titles written to mention everyone, to
+// read in another order than they are written, or to reach a terminal.
+func TestEscapeMarkdownHostile(t *testing.T) {
+	for in, want := range map[string]string{
+		"Fix the parser @everyone @here":              "Fix the parser @\u200beveryone @\u200bhere",
+		"cc @acme/security-team":                      "cc @\u200bacme/security-team",
+		"access = \u202euser\u2066 admin\u2069\u202c": "access = user admin",
+		"marks \u200e\u200f\u061c gone":               "marks gone",
+		"C1 \u009b31m CSI and \u0085 NEL":             "C1 31m CSI and NEL",
+	} {
+		if got := EscapeMarkdown(in); got != want {
+			t.Errorf("EscapeMarkdown(%q) = %q, want %q", in, got, want)
+		}
+	}
 }

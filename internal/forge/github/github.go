@@ -72,13 +72,15 @@ func New(opts Options) (*Client, error) {
 	if hc == nil {
 		hc = retry.DefaultClient()
 	}
+	if opts.Token != "" {
+		// Not gh.WithAuthToken, whose transport sends the token to every
+		// host, redirects included.
+		hc = forge.WithToken(hc, u, "Authorization", "Bearer "+opts.Token)
+	}
 	clientOpts := []gh.ClientOptionsFunc{
 		gh.WithHTTPClient(hc),
 		gh.WithURLs(&base, nil),
 		gh.WithUserAgent("relman"),
-	}
-	if opts.Token != "" {
-		clientOpts = append(clientOpts, gh.WithAuthToken(opts.Token))
 	}
 	api, err := gh.NewClient(clientOpts...)
 	if err != nil {

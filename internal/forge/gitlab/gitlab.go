@@ -73,6 +73,11 @@ func New(opts Options) (*Client, error) {
 	if hc == nil {
 		hc = retry.DefaultClient()
 	}
+	if opts.Token != "" {
+		// Set by our transport for the API's host only: the library's own
+		// header would follow a redirect to any host.
+		hc = forge.WithToken(hc, u, "Private-Token", opts.Token)
+	}
 	clientOpts := []gl.ClientOptionFunc{
 		// Before WithBaseURL, which may warn.
 		gl.WithURLWarningLogger(slog.New(slog.NewTextHandler(io.Discard, nil))),
@@ -85,12 +90,7 @@ func New(opts Options) (*Client, error) {
 		gl.WithCustomLimiter(noLimit{}),
 		gl.WithUserAgent("relman"),
 	}
-	var api *gl.Client
-	if opts.Token == "" {
-		api, err = gl.NewAuthSourceClient(gl.Unauthenticated{}, clientOpts...)
-	} else {
-		api, err = gl.NewClient(opts.Token, clientOpts...)
-	}
+	api, err := gl.NewAuthSourceClient(gl.Unauthenticated{}, clientOpts...)
 	if err != nil {
 		return nil, forge.Redact(fmt.Errorf("creating the GitLab client: %w", err), opts.Token)
 	}
