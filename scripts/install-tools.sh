@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the pinned tools the packaging tests run (internal/cli/packaging_test.go)
+# Installs the pinned tools the packaging and releasedef tests run
 # into $RELMAN_TOOLS_DIR (default ~/.cache/relman-tools, outside the checkout
 # so that clean clones reuse it), once per version, and prints the variables that point the
 # tests at them:
@@ -11,6 +11,9 @@
 #   GitLab components. 4.73.0 is the newest release that runs on Node.js 20;
 #   4.74.0 and later need Node.js 22 (Set.prototype.union). It needs rsync, git
 #   and bash.
+# - sfp (@flxbl-io/sfp, npm, pinned with scripts/sfp/package-lock.json, in
+#   its own directory) for the releasedef tests (internal/releasedef/sfp_test.go,
+#   scripts/sfp-compare.sh): RELMAN_TEST_SFP is the package's directory.
 #
 # Progress goes to stderr; stdout carries only the export lines.
 set -euo pipefail

@@ -2,6 +2,8 @@ package releasedef
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -197,5 +199,30 @@ func TestParseConfigErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDocsConfigExample: the config example of docs/releasedef.md is a
+// valid config.
+func TestDocsConfigExample(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "releasedef.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(doc), "\n## The config\n")
+	if !ok {
+		t.Fatal(`docs/releasedef.md has no "## The config" section`)
+	}
+	_, block, ok := strings.Cut(after, "```yaml\n")
+	if !ok {
+		t.Fatal("docs/releasedef.md: no YAML example under ## The config")
+	}
+	block, _, _ = strings.Cut(block, "```")
+	c, err := ParseConfig("docs/releasedef.md", []byte(block))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ReleaseName == nil || c.Changelog == nil || c.SkipArtifactUpdate == nil {
+		t.Errorf("the example lost keys: %+v", c)
 	}
 }

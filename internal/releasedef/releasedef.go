@@ -1,10 +1,10 @@
 // Package releasedef generates release definitions: for a release name and
 // a git commit, the exact version of every artifact of the repository,
 // resolved from its version tags reachable from that commit, filtered by a
-// release definition config, in the YAML shape sfp's orchestrator:release
-// reads. Artifacts come from an sfdx-project.json or from relman's generic
-// manifest. Generation is deterministic: the same inputs give the same
-// bytes.
+// release definition config (sfp's release config), in the YAML shape
+// sfp's loader (sfp release) reads. Artifacts come from an
+// sfdx-project.json or from relman's generic manifest. Generation is
+// deterministic: the same inputs give the same bytes.
 package releasedef
 
 import (
