@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the pinned tools the packaging tests run (internal/cli/packaging_test.go)
+# Installs the pinned tools the packaging and releasedef tests run
 # into $RELMAN_TOOLS_DIR (default ~/.cache/relman-tools, outside the checkout
 # so that clean clones reuse it), once per version, and prints the variables that point the
 # tests at them:
@@ -11,6 +11,9 @@
 #   GitLab components. 4.73.0 is the newest release that runs on Node.js 20;
 #   4.74.0 and later need Node.js 22 (Set.prototype.union). It needs rsync, git
 #   and bash.
+# - sfp (@flxbl-io/sfp, npm, pinned with scripts/sfp/package-lock.json, in
+#   its own directory) for the releasedef tests (internal/releasedef/sfp_test.go,
+#   scripts/sfp-compare.sh): RELMAN_TEST_SFP is the package's directory.
 #
 # Progress goes to stderr; stdout carries only the export lines.
 set -euo pipefail
@@ -59,6 +62,32 @@ fi
 
 echo "export RELMAN_TEST_ACTIONLINT=$(printf '%q' "$actionlint_bin")"
 echo "export RELMAN_TEST_GITLAB_CI_LOCAL=$(printf '%q' "$gcl_bin")"
+
+# >>> sfp (internal/releasedef sfp tests, scripts/sfp-compare.sh) >>>
+# @flxbl-io/sfp, pinned with scripts/sfp/package-lock.json, in its own
+# directory: its release-definition JSON schema and the loader `sfp release`
+# reads a definition with (through scripts/sfp/validate.js), and its
+# `releasedefinition generate`, are the reference relman's release
+# definitions are checked against. 39.2.2 runs on Node.js 20.
+SFP_VERSION=39.2.2 # keep in step with scripts/sfp/package.json
+if ! grep -q "\"@flxbl-io/sfp\": \"$SFP_VERSION\"" scripts/sfp/package.json; then
+  echo "scripts/sfp/package.json does not pin @flxbl-io/sfp $SFP_VERSION" >&2
+  exit 1
+fi
+sfp_sum=$(sha256sum scripts/sfp/package-lock.json | cut -c1-12)
+sfp_prefix="$tools/sfp-$SFP_VERSION-$sfp_sum"
+if [ ! -f "$sfp_prefix/node_modules/@flxbl-io/sfp/package.json" ]; then
+  echo "== installing @flxbl-io/sfp $SFP_VERSION into $tools (npm ci)" >&2
+  tmp="$sfp_prefix.tmp"
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  cp scripts/sfp/package.json scripts/sfp/package-lock.json "$tmp/"
+  (cd "$tmp" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  rm -rf "$sfp_prefix"
+  mv "$tmp" "$sfp_prefix"
+fi
+echo "export RELMAN_TEST_SFP=$(printf '%q' "$sfp_prefix/node_modules/@flxbl-io/sfp")"
+# <<< sfp <<<
 
 # >>> static analysis tools (golangci-lint, govulncheck; scripts/test.sh) >>>
 # Pinned and built once into $RELMAN_TOOLS_DIR/bin (golangci-lint takes a few

@@ -72,7 +72,12 @@ start_minio() {
 # actionlint and gitlab-ci-local, pinned, installed once into $RELMAN_TOOLS_DIR by
 # scripts/install-tools.sh; the tests read RELMAN_TEST_ACTIONLINT and
 # RELMAN_TEST_GITLAB_CI_LOCAL and fail when these point at nothing.
-echo "== packaging tools (actionlint, gitlab-ci-local)"
+# The same script installs sfp (@flxbl-io/sfp, pinned by
+# scripts/sfp/package-lock.json) and sets RELMAN_TEST_SFP: the releasedef
+# tests check every definition with sfp's schema and loader and run
+# `sfp releasedefinition generate` side by side (internal/releasedef/sfp_test.go);
+# they fail when it points at nothing.
+echo "== packaging tools (actionlint, gitlab-ci-local, sfp)"
 tools_env=$(bash scripts/install-tools.sh)
 eval "$tools_env"
 # <<< packaging tools <<<

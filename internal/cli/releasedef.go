@@ -157,8 +157,7 @@ func releasedefGenerateRun(ctx context.Context, c *job) error {
 	c.rep.Infof("%d artifacts in %s at %s (%s)", len(manifest.Artifacts), manifestPath, ref, commit.String()[:12])
 
 	def, err := releasedef.Generate(ctx, releasedef.Options{
-		Name: name, ConfigName: strings.TrimSuffix(filepath.Base(configPath), filepath.Ext(configPath)),
-		Config: cfg, Manifest: manifest, Repo: repo, Commit: commit, Ref: ref, Metadata: metadata, Log: c.rep,
+		Name: name, Config: cfg, Manifest: manifest, Repo: repo, Commit: commit, Ref: ref, Metadata: metadata, Log: c.rep,
 	})
 	if err != nil {
 		var fe *releasedef.FileError

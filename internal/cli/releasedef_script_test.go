@@ -11,9 +11,11 @@ import (
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/relman-dev/relman/internal/cli"
 	"github.com/relman-dev/relman/internal/gitrepo/gittest"
+	"github.com/relman-dev/relman/internal/releasedef/sfptest"
 )
 
 // cmdReleasedefRepo adds to the "repo" fixture what release definition
@@ -121,5 +123,60 @@ func TestReleasedefExitCodes(t *testing.T) {
 			}
 			_ = os.Remove(filepath.Join(dir, "release-r.yml"))
 		})
+	}
+}
+
+// TestReleasedefScriptsSFP loads every definition the releasedef scripts
+// expect relman to write (their want*.yml files, compared byte for byte
+// with what relman wrote) with sfp's loader. Those from a generic manifest
+// pin versions as package dependencies, which sfp's schema (Salesforce 04t
+// ids) refuses, and nothing else.
+func TestReleasedefScriptsSFP(t *testing.T) {
+	sfp := sfptest.Find(t)
+	scripts, err := filepath.Glob(filepath.Join("testdata", "script", "releasedef_*.txtar"))
+	if err != nil || len(scripts) == 0 {
+		t.Fatalf("no releasedef scripts: %v", err)
+	}
+	dir := t.TempDir()
+	var files []string
+	generic := map[string]bool{}
+	for _, script := range scripts {
+		a, err := txtar.ParseFile(script)
+		if err != nil {
+			t.Fatal(err)
+		}
+		isGeneric := false
+		for _, f := range a.Files {
+			if strings.HasSuffix(f.Name, "artifacts.yml") {
+				isGeneric = true
+			}
+		}
+		for _, f := range a.Files {
+			if !strings.HasPrefix(f.Name, "want") || !strings.HasSuffix(f.Name, ".yml") {
+				continue
+			}
+			p := filepath.Join(dir, strings.TrimSuffix(filepath.Base(script), ".txtar")+"-"+f.Name)
+			if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			files = append(files, p)
+			generic[p] = isGeneric
+		}
+	}
+	if len(files) < 3 {
+		t.Fatalf("only %d expected definitions in %v", len(files), scripts)
+	}
+	for _, v := range sfp.Definitions(t, files...) {
+		if !generic[v.File] {
+			if !v.OK() {
+				t.Error(v)
+			}
+			continue
+		}
+		for _, e := range v.Schema {
+			if e.Keyword != "pattern" || !strings.HasPrefix(e.Path, "/packageDependencies/") {
+				t.Errorf("%s: sfp refuses more than the versions of generic package dependencies:\n%s", v.File, v)
+			}
+		}
 	}
 }

@@ -71,11 +71,11 @@ type Entry struct {
 }
 
 // Changelog is the changelog section copied into the release definition.
+// sfp's schema requires workItemFilters and has no other keys than these.
 type Changelog struct {
 	WorkItemFilters  []string
 	WorkItemURL      *string
 	Limit            *int
-	RepoURL          *string
 	ShowAllArtifacts *bool
 }
 
@@ -83,6 +83,15 @@ type Changelog struct {
 // dependencies go into the definition, and the properties copied into it.
 type Config struct {
 	File string
+
+	// ReleaseName is sfp's releaseName: the definition's
+	// releaseConfigName, which sfp release names the folders of its
+	// artifacts and changelog after.
+	ReleaseName *string
+	// Pool and DependencyOn are sfp keys for other commands (validation
+	// pools, dependent release configs): read and checked, not used here.
+	Pool         *string
+	DependencyOn []Entry
 
 	IncludeOnlyArtifacts           []Entry
 	ExcludeArtifacts               []Entry
@@ -96,6 +105,7 @@ type Config struct {
 	// Release properties; nil when the config does not set them, so that
 	// an explicit false or empty value survives.
 	SkipIfAlreadyInstalled               *bool
+	SkipArtifactUpdate                   *bool
 	BaselineOrg                          *string
 	PromotePackagesBeforeDeploymentToOrg *string
 	Changelog                            *Changelog
@@ -104,15 +114,16 @@ type Config struct {
 	Lines map[string]int
 }
 
-// configKeys is the shape of a config, for error messages.
-const configShape = `expected keys: includeOnlyArtifacts, excludeArtifacts, includeOnlyArtifactsWithTag, excludeArtifactsWithTag, ` +
-	`includeOnlyPackageDependencies, excludePackageDependencies (lists of names), excludeAllPackageDependencies (true/false), ` +
-	`onMissingTag (error, warn or skip), skipIfAlreadyInstalled (true/false), baselineOrg, promotePackagesBeforeDeploymentToOrg (strings), ` +
+// configShape is the shape of a config, for error messages: sfp's
+// release config schema (release-config.schema.json) and relman's keys.
+const configShape = `expected keys: releaseName, pool (strings), includeOnlyArtifacts, excludeArtifacts, includeOnlyArtifactsWithTag, excludeArtifactsWithTag, ` +
+	`includeOnlyPackageDependencies, excludePackageDependencies, dependencyOn (lists of names), excludeAllPackageDependencies (true/false), ` +
+	`onMissingTag (error, warn or skip), skipIfAlreadyInstalled, skipArtifactUpdate (true/false), baselineOrg, promotePackagesBeforeDeploymentToOrg (strings), ` +
 	`changelog (a mapping), releasedefinitionProperties (a mapping of the release properties, as sfp writes them)`
 
-const propertiesShape = `expected keys: skipIfAlreadyInstalled (true/false), baselineOrg, promotePackagesBeforeDeploymentToOrg (strings), changelog (a mapping)`
+const propertiesShape = `expected keys: skipIfAlreadyInstalled, skipArtifactUpdate (true/false), baselineOrg, promotePackagesBeforeDeploymentToOrg (strings), changelog (a mapping)`
 
-const changelogShape = `expected keys: workItemFilters (a list of regular expressions), workItemUrl (a string), limit (a positive integer), repoUrl (a string), showAllArtifacts (true/false)`
+const changelogShape = `expected keys: workItemFilters (a list of regular expressions, required), workItemUrl (a string), limit (a positive integer), showAllArtifacts (true/false)`
 
 // ParseConfig reads a release definition config (YAML). file names it in
 // errors. Unknown keys, wrong types, bad regular expressions and
@@ -136,8 +147,14 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 		return nil, l.err()
 	}
 	c.parseMapping(l, root, false)
-	if c.BaselineOrg != nil && c.SkipIfAlreadyInstalled == nil {
-		l.add(c.Lines["baselineOrg"], "baselineOrg needs skipIfAlreadyInstalled: sfp only reads the baseline org to skip artifacts already installed there; add skipIfAlreadyInstalled: true")
+	// sfp's generator refuses a baseline org without skipIfAlreadyInstalled
+	// true in the config, and its loader a definition with a baseline org
+	// and skipIfAlreadyInstalled false.
+	switch {
+	case c.BaselineOrg != nil && c.SkipIfAlreadyInstalled == nil:
+		l.add(c.Lines["baselineOrg"], "baselineOrg needs skipIfAlreadyInstalled: true: sfp only reads the baseline org to skip artifacts already installed there, and its generator refuses a baseline org without it; add skipIfAlreadyInstalled: true")
+	case c.BaselineOrg != nil && !*c.SkipIfAlreadyInstalled:
+		l.add(c.Lines["skipIfAlreadyInstalled"], "skipIfAlreadyInstalled: false contradicts baselineOrg (line %d): sfp's loader refuses a release definition with both (\"'skipIfAlreadyInstalled' must be true for 'baselineOrg'\"); set skipIfAlreadyInstalled: true, or remove baselineOrg to redeploy everything", c.Lines["baselineOrg"])
 	}
 	if err := l.err(); err != nil {
 		return nil, err
@@ -157,7 +174,7 @@ func (c *Config) parseMapping(l *errorList, m *yaml.Node, properties bool) {
 		seen[key] = k.Line
 		if properties {
 			switch key {
-			case "skipIfAlreadyInstalled", "baselineOrg", "promotePackagesBeforeDeploymentToOrg", "changelog":
+			case "skipIfAlreadyInstalled", "skipArtifactUpdate", "baselineOrg", "promotePackagesBeforeDeploymentToOrg", "changelog":
 			default:
 				l.add(k.Line, "unknown key %q in releasedefinitionProperties; %s", key, propertiesShape)
 				continue
@@ -169,6 +186,16 @@ func (c *Config) parseMapping(l *errorList, m *yaml.Node, properties bool) {
 		}
 		c.Lines[key] = k.Line
 		switch key {
+		case "releaseName":
+			if s, ok := nonEmpty(l, key, v); ok {
+				c.ReleaseName = &s
+			}
+		case "pool":
+			if s, ok := nonEmpty(l, key, v); ok {
+				c.Pool = &s
+			}
+		case "dependencyOn":
+			c.DependencyOn = names(l, key, v)
 		case "includeOnlyArtifacts":
 			c.IncludeOnlyArtifacts = names(l, key, v)
 		case "excludeArtifacts":
@@ -204,6 +231,10 @@ func (c *Config) parseMapping(l *errorList, m *yaml.Node, properties bool) {
 			if b, ok := boolean(l, key, v); ok {
 				c.SkipIfAlreadyInstalled = &b
 			}
+		case "skipArtifactUpdate":
+			if b, ok := boolean(l, key, v); ok {
+				c.SkipArtifactUpdate = &b
+			}
 		case "baselineOrg":
 			if s, ok := nonEmpty(l, key, v); ok {
 				c.BaselineOrg = &s
@@ -213,7 +244,7 @@ func (c *Config) parseMapping(l *errorList, m *yaml.Node, properties bool) {
 				c.PromotePackagesBeforeDeploymentToOrg = &s
 			}
 		case "changelog":
-			c.Changelog = parseChangelog(l, v)
+			c.Changelog = parseChangelog(l, k.Line, v)
 		case "releasedefinitionProperties":
 			if properties {
 				l.add(k.Line, "releasedefinitionProperties inside releasedefinitionProperties; %s", propertiesShape)
@@ -230,7 +261,7 @@ func (c *Config) parseMapping(l *errorList, m *yaml.Node, properties bool) {
 	}
 }
 
-func parseChangelog(l *errorList, v *yaml.Node) *Changelog {
+func parseChangelog(l *errorList, line int, v *yaml.Node) *Changelog {
 	if v.Kind != yaml.MappingNode {
 		l.add(v.Line, "changelog: expected a mapping, found %s; %s", describe(v), changelogShape)
 		return nil
@@ -269,9 +300,9 @@ func parseChangelog(l *errorList, v *yaml.Node) *Changelog {
 				cl.WorkItemURL = &s
 			}
 		case "repoUrl":
-			if s, ok := nonEmpty(l, key, val); ok {
-				cl.RepoURL = &s
-			}
+			l.add(k.Line, "%s is not in sfp's release definition schema, so sfp release would refuse the file: remove it (sfp's changelog links each commit with the repository URL its artifact recorded when it was built)", key)
+		case "workItemFilter":
+			l.add(k.Line, "%s: sfp's release config takes a list: write workItemFilters: [%q]", key, val.Value)
 		case "limit":
 			if val.Kind != yaml.ScalarNode || val.Tag != "!!int" {
 				l.add(val.Line, "%s: expected a positive integer, found %s", key, describe(val))
@@ -291,6 +322,9 @@ func parseChangelog(l *errorList, v *yaml.Node) *Changelog {
 		default:
 			l.add(k.Line, "unknown key %q in changelog; %s", k.Value, changelogShape)
 		}
+	}
+	if _, ok := seen["workItemFilters"]; !ok {
+		l.add(line, "changelog: no workItemFilters: sfp's schema requires the regular expressions that find work items in commit messages, e.g. workItemFilters: [\"BRO-[0-9]+\"]; %s", changelogShape)
 	}
 	return cl
 }

@@ -78,20 +78,27 @@ func FuzzParseGeneric(f *testing.F) {
 func FuzzMatcher(f *testing.F) {
 	f.Add("{name}_v{version}", "core", "core_v1.2.3-4")
 	f.Add("{name}-{version}-x", "a", "a-1.0.0-x")
+	f.Add("{name}_v{version}", "core", "core_v1.2.0.6-ALIGN")
+	f.Add("{name}_v{version}", "core", "core_v1.2.0.NEXT")
 	f.Fuzz(func(t *testing.T, pattern, name, tag string) {
 		if checkPattern(pattern) != nil {
 			return
 		}
-		m := newMatcher(Artifact{Name: name, TagPattern: pattern})
-		_, s, ok := m.version(tag)
-		if !ok {
-			return
-		}
-		if !releaseVersion.MatchString(s) {
-			t.Fatalf("version %q is not an sfp version", s)
-		}
-		if m.prefix+s+m.suffix != tag {
-			t.Fatalf("%q is not %q + %q + %q", tag, m.prefix, s, m.suffix)
+		for _, sfp := range []bool{false, true} {
+			m := newMatcher(Artifact{Name: name, TagPattern: pattern, SFPTags: sfp})
+			tv, ok := m.version(tag)
+			if !ok {
+				continue
+			}
+			if !releaseVersion.MatchString(tv.s) {
+				t.Fatalf("version %q is not an sfp version", tv.s)
+			}
+			if m.prefix+tv.raw+m.suffix != tag {
+				t.Fatalf("%q is not %q + %q + %q", tag, m.prefix, tv.raw, m.suffix)
+			}
+			if tv.s != tv.raw && (!sfp || !sfpTagVersion.MatchString(tv.raw)) {
+				t.Fatalf("%q rewritten as %q outside sfp's forms", tv.raw, tv.s)
+			}
 		}
 	})
 }

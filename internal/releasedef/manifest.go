@@ -20,6 +20,9 @@ type Artifact struct {
 	// TagPattern is the name of its version tags, with {name} and
 	// {version} placeholders.
 	TagPattern string
+	// SFPTags says that the {version} of its tags may also be in sfp's
+	// forms, 1.2.0.6 and 1.2.0.6-ALIGN (sfdx packages).
+	SFPTags bool
 	// Labels are matched by includeOnlyArtifactsWithTag and
 	// excludeArtifactsWithTag.
 	Labels []string

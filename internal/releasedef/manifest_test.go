@@ -34,8 +34,8 @@ func TestParseSFDX(t *testing.T) {
 	want := &Manifest{
 		File: "sfdx-project.json", Format: SFDX,
 		Artifacts: []Artifact{
-			{Name: "core", Path: "src/core", TagPattern: "{name}_v{version}", Labels: []string{"backend"}, Line: 3},
-			{Name: "ui", Path: "src/ui", TagPattern: "{name}_v{version}", Line: 4},
+			{Name: "core", Path: "src/core", TagPattern: "{name}_v{version}", SFPTags: true, Labels: []string{"backend"}, Line: 3},
+			{Name: "ui", Path: "src/ui", TagPattern: "{name}_v{version}", SFPTags: true, Line: 4},
 		},
 		// Local packages (0Ho ids) and versions of local packages (core@...)
 		// are not dependencies; 04t aliases of other packages are.

@@ -1,10 +1,10 @@
 // Package releasedef generates release definitions: for a release name and
 // a git commit, the exact version of every artifact of the repository,
 // resolved from its version tags reachable from that commit, filtered by a
-// release definition config, in the YAML shape sfp's orchestrator:release
-// reads. Artifacts come from an sfdx-project.json or from relman's generic
-// manifest. Generation is deterministic: the same inputs give the same
-// bytes.
+// release definition config (sfp's release config), in the YAML shape
+// sfp's loader (sfp release) reads. Artifacts come from an
+// sfdx-project.json or from relman's generic manifest. Generation is
+// deterministic: the same inputs give the same bytes.
 package releasedef
 
 import (
@@ -43,12 +43,9 @@ type Logger interface {
 type Options struct {
 	// Name is the release name: the definition's "release" and its file
 	// name release-<Name>.yml.
-	Name string
-	// ConfigName is the definition's releaseConfigName (the config file's
-	// base name without extension).
-	ConfigName string
-	Config     *Config
-	Manifest   *Manifest
+	Name     string
+	Config   *Config
+	Manifest *Manifest
 	// Repo gives the tags; Commit is the ref resolved, Ref as given.
 	Repo   Tags
 	Commit plumbing.Hash
@@ -61,10 +58,15 @@ type Options struct {
 
 // Definition is a release definition.
 type Definition struct {
-	Release                              string
-	ReleaseConfigName                    string
-	Metadata                             map[string]any
-	SkipIfAlreadyInstalled               *bool
+	Release string
+	// ReleaseConfigName is the config's releaseName; empty when the
+	// config has none (sfp then writes none either).
+	ReleaseConfigName string
+	Metadata          map[string]any
+	// SkipIfAlreadyInstalled and SkipArtifactUpdate are always written,
+	// with sfp's defaults true and false unless the config says otherwise.
+	SkipIfAlreadyInstalled               bool
+	SkipArtifactUpdate                   bool
 	BaselineOrg                          *string
 	Artifacts                            map[string]string
 	PackageDependencies                  map[string]string
@@ -122,21 +124,30 @@ func Generate(ctx context.Context, o Options) (*Definition, error) {
 	if err != nil {
 		return nil, err
 	}
-	pins, err := Resolve(ctx, o.Repo, o.Commit, arts)
+	res, err := Resolve(ctx, o.Repo, o.Commit, arts)
 	if err != nil {
 		return nil, err
 	}
+	pins := res.Pins
 	d := &Definition{
 		Release:                              o.Name,
-		ReleaseConfigName:                    o.ConfigName,
 		Metadata:                             map[string]any{"ref": o.Ref, "commit": o.Commit.String()},
-		SkipIfAlreadyInstalled:               cfg.SkipIfAlreadyInstalled,
+		SkipIfAlreadyInstalled:               true,
 		BaselineOrg:                          cfg.BaselineOrg,
 		Artifacts:                            map[string]string{},
 		PackageDependencies:                  deps,
 		PromotePackagesBeforeDeploymentToOrg: cfg.PromotePackagesBeforeDeploymentToOrg,
 		Changelog:                            cfg.Changelog,
 		Pins:                                 pins,
+	}
+	if cfg.ReleaseName != nil {
+		d.ReleaseConfigName = *cfg.ReleaseName
+	}
+	if cfg.SkipIfAlreadyInstalled != nil {
+		d.SkipIfAlreadyInstalled = *cfg.SkipIfAlreadyInstalled
+	}
+	if cfg.SkipArtifactUpdate != nil {
+		d.SkipArtifactUpdate = *cfg.SkipArtifactUpdate
 	}
 	for k, v := range o.Metadata {
 		d.Metadata[k] = v
@@ -154,13 +165,23 @@ func Generate(ctx context.Context, o Options) (*Definition, error) {
 	d.Missing = missing
 	if len(missing) > 0 {
 		short := o.Commit.String()[:12]
+		why := func(n string) string {
+			return fmt.Sprintf("%s has no tag like %s reachable from %s (%s): %s", n, exampleTag(arts, n), o.Ref, short, seenTags(arts, n, res.Seen[n], o.Ref))
+		}
 		switch cfg.OnMissingTag {
 		case MissingTagError:
-			return nil, fmt.Errorf("%w: %s has no tag like %s reachable from %s (%s): tag its released version, or set onMissingTag: warn or skip in %s to leave it out",
-				ErrMissingTag, strings.Join(missing, ", "), exampleTag(arts, missing[0]), o.Ref, short, configFile(cfg))
+			var lines []string
+			for _, n := range missing {
+				lines = append(lines, why(n))
+			}
+			fix := "tag its released version, or set onMissingTag: warn or skip in %s to leave it out"
+			if len(missing) > 1 {
+				fix = "tag their released versions, or set onMissingTag: warn or skip in %s to leave them out"
+			}
+			return nil, fmt.Errorf("%w: %s; "+fix, ErrMissingTag, strings.Join(lines, "; "), configFile(cfg))
 		case MissingTagWarn:
 			for _, n := range missing {
-				log.Warningf("%s has no tag like %s reachable from %s (%s): left out of the release definition", n, exampleTag(arts, n), o.Ref, short)
+				log.Warningf("%s: left out of the release definition", why(n))
 			}
 		case MissingTagSkip:
 			log.Infof("left out for want of a version tag reachable from %s: %s", o.Ref, strings.Join(missing, ", "))
@@ -179,13 +200,46 @@ func configFile(c *Config) string {
 	return c.File
 }
 
-func exampleTag(arts []Artifact, name string) string {
+func artifactNamed(arts []Artifact, name string) Artifact {
 	for _, a := range arts {
 		if a.Name == name {
-			return strings.NewReplacer("{name}", a.Name, "{version}", "1.0.0").Replace(a.TagPattern)
+			return a
 		}
 	}
-	return name
+	return Artifact{Name: name, TagPattern: DefaultTagPattern}
+}
+
+func exampleTag(arts []Artifact, name string) string {
+	a := artifactNamed(arts, name)
+	return strings.NewReplacer("{name}", a.Name, "{version}", newMatcher(a).exampleVersion()).Replace(a.TagPattern)
+}
+
+// maxSeen is how many of the tags seen an error names.
+const maxSeen = 8
+
+// seenTags says which tags were seen instead of a version tag.
+func seenTags(arts []Artifact, name string, seen []Seen, ref string) string {
+	m := newMatcher(artifactNamed(arts, name))
+	if len(seen) == 0 {
+		return fmt.Sprintf("no tag starts with %q", m.prefix)
+	}
+	var parts []string
+	for i, s := range seen {
+		if i == maxSeen {
+			parts = append(parts, fmt.Sprintf("and %d more", len(seen)-maxSeen))
+			break
+		}
+		why := s.Why
+		if why == "not reachable" {
+			why = "not reachable from " + ref
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s)", s.Tag, why))
+	}
+	forms := "X.Y.Z or X.Y.Z-B"
+	if m.sfp {
+		forms = "X.Y.Z, X.Y.Z.B, X.Y.Z.B-ALIGN or X.Y.Z-B"
+	}
+	return fmt.Sprintf("seen %s; a version tag is %s{version}%s with {version} %s", strings.Join(parts, ", "), m.prefix, m.suffix, forms)
 }
 
 type nopLog struct{}

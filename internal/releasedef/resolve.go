@@ -31,45 +31,94 @@ type Pin struct {
 // releaseVersion is the version shape sfp accepts in a release definition.
 var releaseVersion = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+(-.+)?$`)
 
+// sfpTagVersion is the version in a tag as sfp writes and reads it
+// (GitTags.getVersionFromLatestTag: _v(X.Y.Z(.B|.LATEST|.NEXT)?(-ALIGN)?)):
+// core_v1.2.0.6 from sfp publish, core_v1.2.0.6-ALIGN from sfp repo:patch.
+var sfpTagVersion = regexp.MustCompile(`^([0-9]+\.[0-9]+\.[0-9]+)(?:\.([0-9]+|LATEST|NEXT))?(-ALIGN)?$`)
+
 // matcher finds the tags of one artifact: prefix{version}suffix.
 type matcher struct {
 	prefix, suffix string
+	sfp            bool
 }
 
 func newMatcher(a Artifact) matcher {
 	p := strings.ReplaceAll(a.TagPattern, "{name}", a.Name)
 	pre, suf, _ := strings.Cut(p, "{version}")
-	return matcher{prefix: pre, suffix: suf}
+	return matcher{prefix: pre, suffix: suf, sfp: a.SFPTags}
 }
 
-// version returns the version a tag names for this artifact, if any.
-func (m matcher) version(tag string) (*semver.Version, string, bool) {
+// tagVersion is the version a tag names.
+type tagVersion struct {
+	v *semver.Version
+	// raw is the {version} part of the tag as written, s the version as
+	// a release definition has it: sfp's 1.2.0.6 and 1.2.0.6-ALIGN are
+	// 1.2.0-6, as sfp writes them.
+	raw, s string
+}
+
+// version returns the version a tag names for this artifact, if any. A
+// version is X.Y.Z or X.Y.Z-PRERELEASE (semver, 1.2.0-6: a build number,
+// build metadata only after one) and, for sfdx packages, sfp's
+// X.Y.Z.B, X.Y.Z.LATEST and X.Y.Z.NEXT, each with an optional -ALIGN. The
+// numbers have no leading zeros, so that one version has one tag name.
+func (m matcher) version(tag string) (tagVersion, bool) {
 	if len(tag) <= len(m.prefix)+len(m.suffix) || !strings.HasPrefix(tag, m.prefix) || !strings.HasSuffix(tag, m.suffix) {
-		return nil, "", false
+		return tagVersion{}, false
 	}
-	s := tag[len(m.prefix) : len(tag)-len(m.suffix)]
-	if !releaseVersion.MatchString(s) {
-		return nil, "", false
+	raw := tag[len(m.prefix) : len(tag)-len(m.suffix)]
+	s := raw
+	if g := sfpTagVersion.FindStringSubmatch(raw); m.sfp && g != nil {
+		s = g[1]
+		if g[2] != "" {
+			s += "-" + g[2]
+		}
+	} else if !releaseVersion.MatchString(s) {
+		return tagVersion{}, false
 	}
 	v, err := semver.StrictNewVersion(s)
 	if err != nil {
-		return nil, "", false
+		return tagVersion{}, false
 	}
-	return v, s, true
+	return tagVersion{v: v, raw: raw, s: s}, true
+}
+
+// exampleVersion is a version as the artifact's tags would write it.
+func (m matcher) exampleVersion() string {
+	if m.sfp {
+		return "1.0.0.1"
+	}
+	return "1.0.0"
 }
 
 type candidate struct {
 	tag gitrepo.Tag
-	v   *semver.Version
-	s   string
+	tagVersion
 }
 
-// Resolve finds, for each artifact, the highest semantic version among its
-// tags (annotated or lightweight) whose commit is reachable from tip. Tags
-// are listed once and the history from tip is walked once, whatever the
-// number of artifacts; only the tags needed to decide are read. Artifacts
-// with no such tag are absent from the result.
-func Resolve(ctx context.Context, repo Tags, tip plumbing.Hash, artifacts []Artifact) (map[string]Pin, error) {
+// Seen is a tag that looks like one of an artifact's but does not pin it.
+type Seen struct {
+	Tag string
+	// Why is "not a version" or "not reachable".
+	Why string
+}
+
+// Resolution is the outcome of Resolve.
+type Resolution struct {
+	// Pins are the artifacts with a version tag reachable from the ref.
+	Pins map[string]Pin
+	// Seen lists, for each artifact without a pin, the tags that start like
+	// its tags (sorted by name): what the user tagged instead.
+	Seen map[string][]Seen
+}
+
+// Resolve finds, for each artifact, the highest version among its tags
+// (annotated or lightweight) whose commit is reachable from tip, compared
+// as semver compares them (build numbers numerically: 1.2.0.10 is above
+// 1.2.0.9). Tags are listed once and the history from tip is walked once,
+// whatever the number of artifacts; only the tags needed to decide are
+// read. Artifacts with no such tag have no pin, and the tags seen instead.
+func Resolve(ctx context.Context, repo Tags, tip plumbing.Hash, artifacts []Artifact) (*Resolution, error) {
 	tags, err := repo.Tags()
 	if err != nil {
 		return nil, err
@@ -92,7 +141,7 @@ func Resolve(ctx context.Context, repo Tags, tip plumbing.Hash, artifacts []Arti
 		}
 		return reachable[h], nil
 	}
-	out := map[string]Pin{}
+	res := &Resolution{Pins: map[string]Pin{}, Seen: map[string][]Seen{}}
 	for _, a := range artifacts {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -101,9 +150,12 @@ func Resolve(ctx context.Context, repo Tags, tip plumbing.Hash, artifacts []Arti
 		// Tags sorted by name: those with the artifact's prefix are one run.
 		i := sort.Search(len(tags), func(i int) bool { return tags[i].Name >= m.prefix })
 		var cands []candidate
+		var seen []Seen
 		for ; i < len(tags) && strings.HasPrefix(tags[i].Name, m.prefix); i++ {
-			if v, s, ok := m.version(tags[i].Name); ok {
-				cands = append(cands, candidate{tag: tags[i], v: v, s: s})
+			if tv, ok := m.version(tags[i].Name); ok {
+				cands = append(cands, candidate{tag: tags[i], tagVersion: tv})
+			} else {
+				seen = append(seen, Seen{Tag: tags[i].Name, Why: "not a version"})
 			}
 		}
 		sort.Slice(cands, func(i, j int) bool {
@@ -112,6 +164,7 @@ func Resolve(ctx context.Context, repo Tags, tip plumbing.Hash, artifacts []Arti
 			}
 			return cands[i].tag.Name > cands[j].tag.Name
 		})
+		pinned := false
 		for _, c := range cands {
 			p, err := repo.Peel(c.tag)
 			if err != nil {
@@ -122,10 +175,16 @@ func Resolve(ctx context.Context, repo Tags, tip plumbing.Hash, artifacts []Arti
 				return nil, err
 			}
 			if ok {
-				out[a.Name] = Pin{Version: c.s, Tag: c.tag.Name, Commit: p.Commit}
+				res.Pins[a.Name] = Pin{Version: c.s, Tag: c.tag.Name, Commit: p.Commit}
+				pinned = true
 				break
 			}
+			seen = append(seen, Seen{Tag: c.tag.Name, Why: "not reachable"})
+		}
+		if !pinned {
+			sort.Slice(seen, func(i, j int) bool { return seen[i].Tag < seen[j].Tag })
+			res.Seen[a.Name] = seen
 		}
 	}
-	return out, nil
+	return res, nil
 }

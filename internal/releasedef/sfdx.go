@@ -179,7 +179,7 @@ func ParseSFDX(file string, data []byte) (*Manifest, error) {
 			l.add(pline, "package: expected a package name (a non-empty string), found %s", pkg.describe())
 			continue
 		}
-		a := Artifact{Name: pkg.str, TagPattern: DefaultTagPattern, Line: pline}
+		a := Artifact{Name: pkg.str, TagPattern: DefaultTagPattern, SFPTags: true, Line: pline}
 		if err := checkName(a.Name); err != nil {
 			l.add(pline, "package: %v", err)
 		}

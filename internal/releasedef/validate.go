@@ -2,16 +2,23 @@ package releasedef
 
 import (
 	"fmt"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
 
-// ValidateSFP checks a rendered release definition against the shape sfp's
-// orchestrator:release accepts: release and artifacts required, artifact
-// versions like 1.2.0 or 1.2.0-4, package dependency ids 04t..., the
-// changelog's types, baselineOrg only with skipIfAlreadyInstalled, and no
-// other keys. Package dependency ids are checked only when strict04t is
-// set (definitions from an sfdx-project.json).
+// ValidateSFP checks a rendered release definition against what sfp's
+// loader (ReleaseDefinitionLoader, the code sfp release reads a definition
+// with) accepts: its schema, release-defn.schema.json (release and
+// artifacts required, no other keys than its own, their types, a
+// changelog with workItemFilters or workItemFilter and nothing else,
+// baselineOrg only with skipIfAlreadyInstalled, package dependency ids
+// 04t...), and its one rule outside the schema, baselineOrg only with
+// skipIfAlreadyInstalled true. relman adds that artifact versions look like
+// 1.2.0 or 1.2.0-4. Package dependency ids are checked only when strict04t
+// is set (definitions from an sfdx-project.json: a generic manifest's
+// dependencies hold versions). The sfp tests (sfp_test.go) check that this
+// agrees with sfp itself.
 func ValidateSFP(b []byte, strict04t bool) error {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
@@ -33,7 +40,7 @@ func ValidateSFP(b []byte, strict04t bool) error {
 			if !isStr(v) {
 				return fmt.Errorf("release definition: %s: expected a string", k)
 			}
-		case "skipIfAlreadyInstalled":
+		case "skipIfAlreadyInstalled", "skipArtifactUpdate":
 			if !isBool(v) {
 				return fmt.Errorf("release definition: %s: expected a boolean", k)
 			}
@@ -58,31 +65,8 @@ func ValidateSFP(b []byte, strict04t bool) error {
 				}
 			}
 		case "changelog":
-			if v.Kind != yaml.MappingNode {
-				return fmt.Errorf("release definition: changelog: expected a mapping")
-			}
-			for i := 0; i+1 < len(v.Content); i += 2 {
-				ck, cv := v.Content[i].Value, v.Content[i+1]
-				switch ck {
-				case "workItemFilters":
-					if cv.Kind != yaml.SequenceNode {
-						return fmt.Errorf("release definition: changelog.workItemFilters: expected a list")
-					}
-				case "workItemUrl", "repoUrl":
-					if !isStr(cv) {
-						return fmt.Errorf("release definition: changelog.%s: expected a string", ck)
-					}
-				case "limit":
-					if cv.Tag != "!!int" {
-						return fmt.Errorf("release definition: changelog.limit: expected an integer")
-					}
-				case "showAllArtifacts":
-					if !isBool(cv) {
-						return fmt.Errorf("release definition: changelog.showAllArtifacts: expected a boolean")
-					}
-				default:
-					return fmt.Errorf("release definition: changelog: unknown key %q", ck)
-				}
+			if err := validateChangelog(v); err != nil {
+				return err
 			}
 		default:
 			return fmt.Errorf("release definition: unknown key %q", k)
@@ -93,8 +77,57 @@ func ValidateSFP(b []byte, strict04t bool) error {
 			return fmt.Errorf("release definition: %s is required", k)
 		}
 	}
-	if has["baselineOrg"] != nil && has["skipIfAlreadyInstalled"] == nil {
-		return fmt.Errorf("release definition: baselineOrg needs skipIfAlreadyInstalled")
+	if b := has["baselineOrg"]; b != nil {
+		s := has["skipIfAlreadyInstalled"]
+		if s == nil {
+			return fmt.Errorf("release definition: baselineOrg needs skipIfAlreadyInstalled")
+		}
+		if b.Value != "" && !strings.EqualFold(s.Value, "true") {
+			return fmt.Errorf("release definition: skipIfAlreadyInstalled must be true for baselineOrg")
+		}
+	}
+	return nil
+}
+
+func validateChangelog(v *yaml.Node) error {
+	if v.Kind != yaml.MappingNode {
+		return fmt.Errorf("release definition: changelog: expected a mapping")
+	}
+	filters := 0
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		ck, cv := v.Content[i].Value, v.Content[i+1]
+		switch ck {
+		case "workItemFilters":
+			filters++
+			if cv.Kind != yaml.SequenceNode {
+				return fmt.Errorf("release definition: changelog.workItemFilters: expected a list")
+			}
+			for _, it := range cv.Content {
+				if it.Kind != yaml.ScalarNode || it.Tag != "!!str" {
+					return fmt.Errorf("release definition: changelog.workItemFilters: expected strings")
+				}
+			}
+		case "workItemFilter", "workItemUrl":
+			if ck == "workItemFilter" {
+				filters++
+			}
+			if cv.Kind != yaml.ScalarNode || cv.Tag != "!!str" {
+				return fmt.Errorf("release definition: changelog.%s: expected a string", ck)
+			}
+		case "limit":
+			if cv.Kind != yaml.ScalarNode || cv.Tag != "!!int" {
+				return fmt.Errorf("release definition: changelog.limit: expected an integer")
+			}
+		case "showAllArtifacts":
+			if cv.Kind != yaml.ScalarNode || cv.Tag != "!!bool" {
+				return fmt.Errorf("release definition: changelog.showAllArtifacts: expected a boolean")
+			}
+		default:
+			return fmt.Errorf("release definition: changelog: unknown key %q", ck)
+		}
+	}
+	if filters != 1 {
+		return fmt.Errorf("release definition: changelog: expected exactly one of workItemFilters and workItemFilter")
 	}
 	return nil
 }
