@@ -27,7 +27,7 @@ type Repo struct {
 	dir     string // the work tree (or the git dir of a bare repository)
 	gitDir  string
 	git     *git.Repository
-	storage *filesystem.Storage
+	storage *packedStorage
 }
 
 // objectCacheSize bounds the decoded objects kept in memory (go-git's
@@ -47,8 +47,15 @@ func Open(dir string) (*Repo, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := filesystem.NewStorageWithOptions(osfs.New(gitDir), cache.NewObjectLRU(objectCacheSize),
-		filesystem.Options{KeepDescriptors: true})
+	objects := cache.NewObjectLRU(objectCacheSize)
+	packs, err := openPacks(gitDir, objects)
+	if err != nil {
+		return nil, fmt.Errorf("open repository %s: %w", gitDir, err)
+	}
+	st := &packedStorage{
+		Storage: filesystem.NewStorageWithOptions(osfs.New(gitDir), objects, filesystem.Options{KeepDescriptors: true}),
+		packs:   packs,
+	}
 	var wt = osfs.New(work)
 	if work == "" {
 		wt = nil
