@@ -1,9 +1,14 @@
 package gitrepo
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"math/rand/v2"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -11,8 +16,10 @@ import (
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/storage/filesystem"
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestPackedStorageReadsWhatGoGitReads packs a repository with git (deltas
@@ -154,4 +161,68 @@ func read(t *testing.T, o plumbing.EncodedObject) string {
 		}
 	}
 	return string(b)
+}
+
+// TestDecodeIdx reads git's own pack indexes as go-git's decoder does, and
+// refuses truncated or foreign ones.
+func TestDecodeIdx(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := exec.Command("git", "init", "-q", "--bare", dir).CombinedOutput(); err != nil {
+		t.Fatalf("git init: %v\n%s", err, out)
+	}
+	var in strings.Builder
+	for i := range 600 {
+		fmt.Fprintf(&in, "blob\ndata %d\nobject %04d\n", len(fmt.Sprintf("object %04d", i)), i)
+	}
+	cmd := exec.Command("git", "-C", dir, "fast-import", "--quiet")
+	cmd.Stdin = strings.NewReader(in.String())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git fast-import: %v\n%s", err, out)
+	}
+	idxs, _ := filepath.Glob(filepath.Join(dir, "objects", "pack", "*.idx"))
+	if len(idxs) != 1 {
+		t.Fatalf("%d pack indexes", len(idxs))
+	}
+	b, err := os.ReadFile(idxs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeIdx(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := idxfile.NewMemoryIndex()
+	if err := idxfile.NewDecoder(bytes.NewReader(b)).Decode(want); err != nil {
+		t.Fatal(err)
+	}
+	if got.Fanout != want.Fanout || got.FanoutMapping != want.FanoutMapping ||
+		got.PackfileChecksum != want.PackfileChecksum || got.IdxChecksum != want.IdxChecksum ||
+		!cmp.Equal(got.Names, want.Names) || !cmp.Equal(got.CRC32, want.CRC32) || !cmp.Equal(got.Offset32, want.Offset32) ||
+		len(got.Offset64) != len(want.Offset64) {
+		t.Error("decodeIdx differs from go-git's decoder")
+	}
+	for name, bad := range map[string][]byte{
+		"truncated":    b[:len(b)-30],
+		"version 1":    append(append([]byte{}, b[:4]...), append([]byte{0, 0, 0, 1}, b[8:]...)...),
+		"not an index": []byte("PACK and some bytes that are not an index at all, long enough to be read as one........" + strings.Repeat(".", 1100)),
+	} {
+		if _, err := decodeIdx(bad); !errors.Is(err, idxfile.ErrMalformedIdxFile) {
+			t.Errorf("%s: %v, want ErrMalformedIdxFile", name, err)
+		}
+	}
+}
+
+func TestRadixSort(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{0, 1, 2, 1000, 100000} {
+		keys := make([]uint64, n)
+		for i := range keys {
+			keys[i] = rnd.Uint64() >> uint(rnd.IntN(40))
+		}
+		want := slices.Clone(keys)
+		slices.Sort(want)
+		if got := radixSort(keys); !slices.Equal(got, want) {
+			t.Errorf("radixSort of %d keys is not sorted", n)
+		}
+	}
 }
