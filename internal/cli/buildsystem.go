@@ -6,6 +6,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/relman-dev/relman/internal/gitrepo"
+	"github.com/relman-dev/relman/internal/imagepin"
 	"github.com/relman-dev/relman/internal/tagstep"
 	"github.com/relman-dev/relman/internal/versionfile"
 )
@@ -19,7 +20,7 @@ type buildSystem struct {
 
 func addBuildSystemSettings(s *settings) {
 	s.add("build-system", "simple", "simple (the pipeline commit), maven (every pom of the reactor) or python (VERSION)")
-	s.add("version-files", "", "more files that carry the version, comma or newline separated: package.json, gradle.properties, pyproject.toml, Chart.yaml, Cargo.toml, PATH:FORMAT or PATH=REGEX")
+	s.add("version-files", "", "more files that carry the version, comma or newline separated: package.json, gradle.properties, pyproject.toml, Chart.yaml, Cargo.toml, PATH:FORMAT, PATH=REGEX, or PATH:image=REPO[@DIGEST] (the file's REPO:TAG image references, set to the release's tag and digest)")
 }
 
 func buildSystemFromSettings(s *settings) (*buildSystem, error) {
@@ -28,15 +29,26 @@ func buildSystemFromSettings(s *settings) (*buildSystem, error) {
 		return nil, err
 	}
 	var files []string
+	var pins versionfile.Multi
 	for _, f := range strings.FieldsFunc(s.str("version-files"), func(r rune) bool { return r == ',' || r == '\n' }) {
-		if f = strings.TrimSpace(f); f != "" {
-			files = append(files, f)
+		if f = strings.TrimSpace(f); f == "" {
+			continue
 		}
+		if imagepin.IsEntry(f) {
+			p, err := imagepin.Parse(f)
+			if err != nil {
+				return nil, usagef("version-files: %v", err)
+			}
+			pins = append(pins, p)
+			continue
+		}
+		files = append(files, f)
 	}
 	editors, err := versionfile.New(versionfile.Config{BuildSystem: name, VersionFiles: files})
 	if err != nil {
 		return nil, usagef("version-files: %v", err)
 	}
+	editors = append(editors, pins...)
 	return &buildSystem{name: name, editors: editors}, nil
 }
 
