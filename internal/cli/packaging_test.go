@@ -574,9 +574,31 @@ jobs:
 // action.yml as INPUT_<NAME> with hyphens kept (empty when not given, the
 // token from its default), GITHUB_OUTPUT, GITHUB_STEP_SUMMARY,
 // GITHUB_EVENT_PATH, GITHUB_REF, and nothing else: no PATH, so no git;
-// and checks the outputs file byte for byte.
+// and checks the outputs file byte for byte. TestImage runs the same
+// contract in the image.
 func TestActionRunnerContract(t *testing.T) {
 	relman := buildRelman(t)
+	actionContract(t, func(t *testing.T, a actionRun) (string, int) {
+		cmd := exec.Command(relman, "action")
+		cmd.Dir = a.workspace
+		cmd.Env = append(slices.Clone(a.env), "GITHUB_WORKSPACE="+a.workspace, "GITHUB_EVENT_PATH="+a.event, "HOME="+a.home,
+			"GITHUB_OUTPUT="+a.output, "GITHUB_STEP_SUMMARY="+a.summary)
+		return run(t, cmd)
+	})
+}
+
+// actionRun is one run of the action: the runner's variables but the
+// paths, which the caller gives as it mounts them.
+type actionRun struct {
+	env                                     []string // INPUT_*, GITHUB_* but the paths, RELMAN_* job variables
+	workspace, event, home, output, summary string   // host paths
+}
+
+// actionContract is the GitHub runner's contract with the action: a
+// repository with two labelled pull requests since v1.0.0 behind a fake
+// GitHub API on loopback and an origin over smart HTTP; run runs the
+// action in it.
+func actionContract(t *testing.T, run func(*testing.T, actionRun) (log string, code int)) {
 	var a actionMeta
 	readYAML(t, "action.yml", &a)
 
@@ -603,8 +625,8 @@ func TestActionRunnerContract(t *testing.T) {
 	event := filepath.Join(work, "event.json")
 	writeJSON(t, event, map[string]any{"ref": "refs/heads/main", "repository": map[string]any{"full_name": "acme/widget", "default_branch": "main"}})
 	env := []string{
-		"HOME=" + work, "CI=true", "GITHUB_ACTIONS=true", "GITHUB_WORKSPACE=" + dir,
-		"GITHUB_EVENT_NAME=push", "GITHUB_EVENT_PATH=" + event,
+		"CI=true", "GITHUB_ACTIONS=true",
+		"GITHUB_EVENT_NAME=push",
 		"GITHUB_REF=refs/heads/main", "GITHUB_REF_NAME=main", "GITHUB_REF_TYPE=branch",
 		"GITHUB_REPOSITORY=acme/widget", "GITHUB_SERVER_URL=https://github.com", "GITHUB_API_URL=" + srv.URL,
 		// A job variable: an input left empty must not hide it.
@@ -620,14 +642,17 @@ func TestActionRunnerContract(t *testing.T) {
 		env = append(env, "INPUT_"+strings.ToUpper(name)+"="+given[name])
 	}
 	runAction := func(t *testing.T, env []string) (string, int, string, string) {
-		out := filepath.Join(t.TempDir(), "output")
-		summary := filepath.Join(t.TempDir(), "summary")
-		cmd := exec.Command(relman, "action")
-		cmd.Dir = dir
-		cmd.Env = append(slices.Clone(env), "GITHUB_OUTPUT="+out, "GITHUB_STEP_SUMMARY="+summary)
-		log, code := run(t, cmd)
-		o, _ := os.ReadFile(out)
-		s, _ := os.ReadFile(summary)
+		files := t.TempDir() // the runner's _runner_file_commands
+		ar := actionRun{env: env, workspace: dir, event: event, home: work,
+			output: filepath.Join(files, "set_output"), summary: filepath.Join(files, "step_summary")}
+		for _, f := range []string{ar.output, ar.summary} {
+			if err := os.WriteFile(f, nil, 0o666); err != nil { // the runner creates them
+				t.Fatal(err)
+			}
+		}
+		log, code := run(t, ar)
+		o, _ := os.ReadFile(ar.output)
+		s, _ := os.ReadFile(ar.summary)
 		return log, code, string(o), string(s)
 	}
 
