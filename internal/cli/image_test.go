@@ -24,9 +24,6 @@ import (
 	"github.com/relman-dev/relman/internal/gitrepo/gittest"
 )
 
-// imageVersion is the version TestImage stamps into the image's binary.
-const imageVersion = "1.2.3-image-test"
-
 // TestImage builds the release image offline (scripts/image.sh: FROM
 // scratch, pinned Debian packages, no registry) with podman and runs it as
 // the runners do: as the GitHub runner runs a Docker action, as GitLab's
@@ -43,6 +40,9 @@ func TestImage(t *testing.T) {
 		return cmd
 	}
 	tag := "localhost/relman-test:" + randomHex(t)
+	// The version stamped into the binary: a release's, unlike any other
+	// run's, as the mirror pipeline's check names the image by it.
+	imageVersion := fmt.Sprintf("1.2.%d", 100000+time.Now().UnixNano()%900000)
 	build := exec.Command("bash", "scripts/image.sh", "build", tag)
 	build.Dir = root
 	build.Env = append(podmanEnv(), "CONTAINER_ENGINE="+podman, "VERSION="+imageVersion)
@@ -214,42 +214,101 @@ func TestImage(t *testing.T) {
 	})
 
 	t.Run("gitlab-ci-local", func(t *testing.T) {
-		gitLabCILocalInImage(t, podman, tag)
+		helper := gitLabCILocalHelper(t, podman, tag)
+		t.Run("components", func(t *testing.T) { gitLabCILocalInImage(t, podman, tag, helper) })
+		t.Run("catalog pipeline", func(t *testing.T) { gitLabCatalogCheck(t, podman, tag, helper, imageVersion) })
 	})
+}
+
+// gitLabCatalogCheck runs the image-check job of .gitlab-ci.yml (the
+// mirror's release pipeline) for release vVERSION in the image, named as
+// the release names it, on components pinned to it as the release's
+// version commit pins them; then once more with a component left unpinned,
+// which the job must refuse.
+func gitLabCatalogCheck(t *testing.T, podman, tag, helper, version string) {
+	gcl := tool(t, "RELMAN_TEST_GITLAB_CI_LOCAL", "gitlab-ci-local")
+	release := imageRepo + ":v" + version
+	ptag := exec.Command(podman, "tag", tag, release)
+	ptag.Env = podmanEnv()
+	if out, code := run(t, ptag); code != 0 {
+		t.Fatalf("podman tag: %s", out)
+	}
+	t.Cleanup(func() {
+		c := exec.Command(podman, "rmi", release)
+		c.Env = podmanEnv()
+		_ = c.Run()
+	})
+	pin := release + "@sha256:" + strings.Repeat("0123456789abcdef", 4)
+	for _, tc := range []struct {
+		name     string
+		unpinned string // a component left unpinned
+	}{{"pinned", ""}, {"one unpinned", componentFile("check")}} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			copyDir(t, filepath.Join(root, "templates"), filepath.Join(dir, "templates"))
+			files, _ := filepath.Glob(filepath.Join(dir, "templates", "*", "template.yml"))
+			for _, f := range files {
+				if strings.HasSuffix(filepath.ToSlash(f), tc.unpinned) && tc.unpinned != "" {
+					continue
+				}
+				b, err := os.ReadFile(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(f, []byte(strings.ReplaceAll(string(b), defaultImage, pin)), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ci, err := os.ReadFile(filepath.Join(root, ".gitlab-ci.yml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), ci, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if out, code := run(t, gitCmd(dir, "init", "-q", "-b", "main")); code != 0 {
+				t.Fatal(out)
+			}
+			if out, code := run(t, gitCmd(dir, "add", "-A")); code != 0 {
+				t.Fatal(out)
+			}
+			if out, code := run(t, gitCmd(dir, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "release")); code != 0 {
+				t.Fatal(out)
+			}
+			cmd := exec.Command(gcl, "--container-executable", podman, "--helper-image", helper, "--pull-policy", "if-not-present",
+				"--no-color", "--home", filepath.Join(t.TempDir(), "gcl-home"), "--variable", "CI_COMMIT_TAG=v"+version, "image-check")
+			cmd.Dir = dir
+			cmd.Env = append(podmanEnv(), "HOME="+t.TempDir())
+			out, code := run(t, cmd)
+			switch {
+			case tc.unpinned == "" && (code != 0 || !strings.Contains(out, "relman "+version)):
+				t.Errorf("image-check: exit %d:\n%s", code, out)
+			case tc.unpinned != "" && (code == 0 || !strings.Contains(out, "does not run the image of v"+version)):
+				t.Errorf("image-check passed with %s unpinned: exit %d:\n%s", tc.unpinned, code, out)
+			}
+			if tc.unpinned == "" {
+				env, err := os.ReadFile(filepath.Join(dir, ".gitlab-ci-local", "artifacts", "image-check", ".gitlab-ci-reports", "dotenv", "catalog.env"))
+				if err != nil || string(env) != "CATALOG_VERSION="+version+"\n" {
+					t.Errorf("catalog.env: %q, %v; want CATALOG_VERSION=%s (the Catalog's version: no v)", env, err, version)
+				}
+			}
+		})
+	}
+}
+
+func gitCmd(dir string, args ...string) *exec.Cmd {
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	return cmd
 }
 
 // gitLabCILocalInImage runs examples/gitlab/maven with gitlab-ci-local's
 // container executor (--container-executable podman) in the image: the
 // components' jobs run in tag, as on a GitLab runner with the Docker
 // executor, against the fake GitLab API and the smart HTTP origin on
-// loopback (--network host). gitlab-ci-local's own helper image
-// (docker.io/firecow/gitlab-ci-local-util, which copies artifacts with bash
-// and rsync) cannot be pulled here; the test builds a stand-in from the
-// image plus this machine's bash and rsync.
-func gitLabCILocalInImage(t *testing.T, podman, tag string) {
+// loopback (--network host), with helper as gitlab-ci-local's helper image.
+func gitLabCILocalInImage(t *testing.T, podman, tag, helper string) {
 	gcl := tool(t, "RELMAN_TEST_GITLAB_CI_LOCAL", "gitlab-ci-local")
-	helper := tag + "-gcl-helper"
-	hctx := t.TempDir()
-	for _, bin := range []string{"bash", "rsync"} {
-		p, err := exec.LookPath(bin)
-		if err != nil {
-			t.Fatalf("the helper image needs %s: %v", bin, err)
-		}
-		copyWithLibraries(t, p, filepath.Join(hctx, "root"))
-	}
-	if err := os.WriteFile(filepath.Join(hctx, "Containerfile"), []byte("FROM "+tag+"\nCOPY root/ /\nENV PATH=/usr/local/bin:/usr/bin:/bin\nENTRYPOINT []\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	b := exec.Command(podman, "build", "-q", "-t", helper, hctx)
-	b.Env = podmanEnv()
-	if out, code := run(t, b); code != 0 {
-		t.Fatalf("podman build (helper): %s", out)
-	}
-	t.Cleanup(func() {
-		c := exec.Command(podman, "rmi", "-f", helper)
-		c.Env = podmanEnv()
-		_ = c.Run()
-	})
 
 	example, err := os.ReadFile(filepath.Join(root, "examples", "gitlab", "maven", ".gitlab-ci.yml"))
 	if err != nil {
@@ -318,6 +377,37 @@ func gitLabCILocalInImage(t *testing.T, podman, tag string) {
 	} else if got, _ := f.Contents(); got != pom("1.1.1-SNAPSHOT") {
 		t.Errorf("release/1.1 pom.xml after the prep commit:\n%s", got)
 	}
+}
+
+// gitLabCILocalHelper builds a stand-in for gitlab-ci-local's helper image
+// (docker.io/firecow/gitlab-ci-local-util, which cannot be pulled here; it
+// copies artifacts with bash and rsync): the image plus this machine's bash
+// and rsync.
+func gitLabCILocalHelper(t *testing.T, podman, tag string) string {
+	helper := tag + "-gcl-helper"
+	hctx := t.TempDir()
+	for _, bin := range []string{"bash", "rsync"} {
+		p, err := exec.LookPath(bin)
+		if err != nil {
+			t.Fatalf("the helper image needs %s: %v", bin, err)
+		}
+		copyWithLibraries(t, p, filepath.Join(hctx, "root"))
+	}
+	if err := os.WriteFile(filepath.Join(hctx, "Containerfile"), []byte("FROM "+tag+"\nCOPY root/ /\nENV PATH=/usr/local/bin:/usr/bin:/bin\nENTRYPOINT []\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := exec.Command(podman, "build", "-q", "-t", helper, hctx)
+	b.Env = podmanEnv()
+	if out, code := run(t, b); code != 0 {
+		t.Fatalf("podman build (helper): %s", out)
+	}
+	t.Cleanup(func() {
+		c := exec.Command(podman, "rmi", "-f", helper)
+		c.Env = podmanEnv()
+		_ = c.Run()
+	})
+
+	return helper
 }
 
 // podmanEnv is the environment of podman commands: the project's
