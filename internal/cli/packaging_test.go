@@ -1005,3 +1005,43 @@ func TestDockerfile(t *testing.T) {
 		t.Errorf("relman version: %v %q", err, out.String())
 	}
 }
+
+// TestComponentInputTypes includes the tag component with gitlab-ci-local
+// and shows that its typed inputs refuse what relman would refuse, before
+// any job runs: a value outside options, a number that is none, a
+// STABLE_RELEASE switch relman cannot read; and accept good values.
+func TestComponentInputTypes(t *testing.T) {
+	gcl := tool(t, "RELMAN_TEST_GITLAB_CI_LOCAL", "gitlab-ci-local")
+	for _, tc := range []struct{ input, want string }{
+		{"stable-release: maybe", "`stable-release` input: `maybe` does not match required regex"},
+		{"build-system: gradle", "`build-system` input: `gradle` cannot be used because it is not in the list of allowed options"},
+		{"notes-limit: many", "`notes-limit` input: provided value is not a number"},
+		{"forge: bitbucket", "`forge` input: `bitbucket` cannot be used"},
+		{"stable-release: 'Yes'", ""},
+		{"notes-limit: 10", ""},
+	} {
+		t.Run(tc.input, func(t *testing.T) {
+			dir := t.TempDir()
+			copyDir(t, filepath.Join(root, "templates"), filepath.Join(dir, "templates"))
+			ci := "include:\n  - local: " + componentFile("tag") + "\n    inputs:\n      " + tc.input + "\n"
+			if err := os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), []byte(ci), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"add", "-A"}, {"-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "ci"}} {
+				if out, code := run(t, gitCmd(dir, args...)); code != 0 {
+					t.Fatalf("git %v: %s", args, out)
+				}
+			}
+			cmd := exec.Command(gcl, "--list", "--no-color", "--home", filepath.Join(t.TempDir(), "gcl-home"))
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
+			out, code := run(t, cmd)
+			switch {
+			case tc.want == "" && (code != 0 || !strings.Contains(out, "relman-tag")):
+				t.Errorf("gitlab-ci-local refused %s: exit %d\n%s", tc.input, code, out)
+			case tc.want != "" && (code == 0 || !strings.Contains(out, tc.want)):
+				t.Errorf("gitlab-ci-local took %s: exit %d, want %q\n%s", tc.input, code, tc.want, out)
+			}
+		})
+	}
+}
