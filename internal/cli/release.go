@@ -108,6 +108,11 @@ func openCheckout(ctx context.Context, c *job) (*checkout, error) {
 	if k.forge, err = resolveForge(s, c, k.repo, k.remote); err != nil {
 		return nil, err
 	}
+	if k.forge.kind == "gitlab" && k.token != "" && k.token == s.getenv("CI_JOB_TOKEN") {
+		// GitLab 17.2+ takes pushes with the job token when the project
+		// allows it, from the user gitlab-ci-token only.
+		k.forge.pushUser = "gitlab-ci-token"
+	}
 	if k.defaultBranch, err = resolveDefaultBranch(ctx, s, c, k.repo, k.remote, k.forge); err != nil {
 		return nil, err
 	}
