@@ -177,7 +177,9 @@ build)
   rootfs_for "$ctx" "$platform"
   binaries "$ctx" "$platform"
   echo "== $engine build $tag ($platform)" >&2
-  "$engine" build -q --platform "$platform" --build-arg "TARGETPLATFORM=$platform" -f Dockerfile -t "$tag" "$ctx" >&2
+  flags=()
+  [ "$(basename "$engine")" = podman ] && flags=(--layers=false) # no cached intermediate images left behind
+  "$engine" build -q "${flags[@]}" --platform "$platform" --build-arg "TARGETPLATFORM=$platform" -f Dockerfile -t "$tag" "$ctx" >&2
   size=$("$engine" image inspect --format '{{.Size}}' "$tag")
   echo "image $tag: $size bytes ($((size / 1024 / 1024)) MiB) unpacked" >&2
   ;;

@@ -215,6 +215,7 @@ func TestImage(t *testing.T) {
 
 	t.Run("gitlab-ci-local", func(t *testing.T) {
 		helper := gitLabCILocalHelper(t, podman, tag)
+		removeLeftovers(t, podman, tag, helper) // the release's name is tag's image too
 		t.Run("components", func(t *testing.T) { gitLabCILocalInImage(t, podman, tag, helper) })
 		t.Run("catalog pipeline", func(t *testing.T) { gitLabCatalogCheck(t, podman, tag, helper, imageVersion) })
 	})
@@ -275,7 +276,7 @@ func gitLabCatalogCheck(t *testing.T, podman, tag, helper, version string) {
 			if out, code := run(t, gitCmd(dir, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "release")); code != 0 {
 				t.Fatal(out)
 			}
-			cmd := exec.Command(gcl, "--container-executable", podman, "--helper-image", helper, "--pull-policy", "if-not-present",
+			cmd := exec.Command(gcl, "--container-executable", podman, "--helper-image", helper, "--pull-policy", "if-not-present", "--cleanup",
 				"--no-color", "--home", filepath.Join(t.TempDir(), "gcl-home"), "--variable", "CI_COMMIT_TAG=v"+version, "image-check")
 			cmd.Dir = dir
 			cmd.Env = append(podmanEnv(), "HOME="+t.TempDir())
@@ -338,7 +339,7 @@ func gitLabCILocalInImage(t *testing.T, podman, tag, helper string) {
 	}
 	copyDir(t, filepath.Join(root, "templates"), filepath.Join(dir, "templates"))
 
-	cmd := exec.Command(gcl, "--container-executable", podman, "--helper-image", helper, "--pull-policy", "if-not-present",
+	cmd := exec.Command(gcl, "--container-executable", podman, "--helper-image", helper, "--pull-policy", "if-not-present", "--cleanup",
 		"--network", "host", "--no-color", "--home", filepath.Join(t.TempDir(), "gcl-home"),
 		"--variable", "GITLAB_CI=true", "--variable", "CI_PROJECT_ID=42",
 		"--variable", "RELMAN_TOKEN=test-token-gl-image",
@@ -396,7 +397,7 @@ func gitLabCILocalHelper(t *testing.T, podman, tag string) string {
 	if err := os.WriteFile(filepath.Join(hctx, "Containerfile"), []byte("FROM "+tag+"\nCOPY root/ /\nENV PATH=/usr/local/bin:/usr/bin:/bin\nENTRYPOINT []\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	b := exec.Command(podman, "build", "-q", "-t", helper, hctx)
+	b := exec.Command(podman, "build", "-q", "--layers=false", "-t", helper, hctx)
 	b.Env = podmanEnv()
 	if out, code := run(t, b); code != 0 {
 		t.Fatalf("podman build (helper): %s", out)
@@ -408,6 +409,38 @@ func gitLabCILocalHelper(t *testing.T, podman, tag string) string {
 	})
 
 	return helper
+}
+
+// removeLeftovers removes, when t ends, what gitlab-ci-local leaves behind
+// even with --cleanup: the containers of images (which it may still be
+// removing), then the volumes it made for its jobs (gcl-JOB-ID-build,
+// -tmp) that appeared during t.
+func removeLeftovers(t *testing.T, podman string, images ...string) {
+	pod := func(args ...string) []string {
+		cmd := exec.Command(podman, args...)
+		cmd.Env = podmanEnv()
+		out, _ := cmd.Output()
+		return strings.Fields(string(out))
+	}
+	before := pod("volume", "ls", "--format", "{{.Name}}")
+	t.Cleanup(func() {
+		filter := []string{"ps", "-aq"}
+		for _, img := range images {
+			filter = append(filter, "--filter", "ancestor="+img)
+		}
+		if ids := pod(filter...); len(ids) > 0 {
+			pod(append([]string{"rm", "-f"}, ids...)...)
+		}
+		var gone []string
+		for _, v := range pod("volume", "ls", "--format", "{{.Name}}") {
+			if strings.HasPrefix(v, "gcl-") && !slices.Contains(before, v) {
+				gone = append(gone, v)
+			}
+		}
+		if len(gone) > 0 {
+			pod(append([]string{"volume", "rm"}, gone...)...)
+		}
+	})
 }
 
 // podmanEnv is the environment of podman commands: the project's
