@@ -239,6 +239,7 @@ func gitLabCatalogCheck(t *testing.T, podman, tag, helper, version string) {
 		c.Env = podmanEnv()
 		_ = c.Run()
 	})
+	removeLeftovers(t, podman, release, helper)
 	pin := release + "@sha256:" + strings.Repeat("0123456789abcdef", 4)
 	for _, tc := range []struct {
 		name     string
