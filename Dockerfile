@@ -1,27 +1,28 @@
-# relman's image. The GitHub Action builds it (action.yml: image: Dockerfile,
-# args: [action]); the GitLab components run the published build of it
-# (docker build --build-arg VERSION=1.2.3 -t ghcr.io/relman-dev/relman:1.2.3 .).
+# relman's image: a static relman on a root file system from Debian 12
+# packages (CA certificates, tzdata, busybox), FROM scratch, so it builds
+# without pulling a base image. scripts/image.sh makes the build context:
 #
-# One static binary (CGO_ENABLED=0, -trimpath) on distroless static: CA
-# certificates and tzdata, no libc, no package manager, no git (relman speaks
-# git through go-git). The :debug variant adds busybox at /busybox/sh, 1 MB,
-# because GitLab runs a job's script with the image's shell; the components
-# set entrypoint: ['']. Runs as root: GitHub mounts the workspace and the
-# runner's files for root, so no USER.
-
-FROM golang:1.26.8 AS build
-WORKDIR /src
-COPY go.mod go.sum ./
-RUN go mod download
-COPY main.go ./
-COPY internal/ internal/
-ARG VERSION=dev
-RUN CGO_ENABLED=0 go build -trimpath \
-      -ldflags="-s -w -X github.com/relman-dev/relman/internal/cli.Version=${VERSION}" \
-      -o /out/relman .
-
-FROM gcr.io/distroless/static-debian13:debug
-COPY --from=build /out/relman /usr/local/bin/relman
+#   scripts/image.sh context ctx linux/amd64 linux/arm64   # ctx/linux/amd64/{relman,rootfs/,home/}
+#   docker buildx build --platform linux/amd64,linux/arm64 -f Dockerfile ctx
+#   scripts/image.sh build relman:dev                      # both steps, this machine's platform
+#
+# The release builds it that way (.github/workflows/release.yml) and
+# internal/cli/image_test.go builds and runs it. action.yml and the GitLab
+# components run the published image by tag and digest.
+#
+# Busybox is at /bin/sh because GitLab runs a job's script with the
+# image's shell (the components set entrypoint: ['']). The user is root:
+# GitHub runs Docker actions as root, on a workspace only root may write
+# (docs.github.com: "Docker actions must be run by the default Docker user
+# (root)"). The image also has the user nonroot (65532) for runners that
+# allow it (docker run --user 65532, or GitLab's image:docker:user).
+FROM scratch
+ARG TARGETPLATFORM
+COPY ${TARGETPLATFORM}/rootfs/ /
+COPY --chown=65532:65532 ${TARGETPLATFORM}/home/ /home/nonroot/
+COPY ${TARGETPLATFORM}/relman /usr/local/bin/relman
+ENV PATH=/usr/local/bin:/bin \
+    SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
 # docker run IMAGE tag --dry-run runs a step; the action runs relman action,
 # which takes the step from the step input.
 ENTRYPOINT ["/usr/local/bin/relman"]

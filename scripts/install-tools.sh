@@ -7,6 +7,9 @@
 #   eval "$(bash scripts/install-tools.sh)"
 #
 # - actionlint (Go), lints examples/ workflows and workflows that use the action;
+# - podman, runc and the image's Debian packages (scripts/image.sh) build and
+#   run the image;
+# - goreleaser checks .goreleaser.yaml;
 # - gitlab-ci-local (npm, pinned with scripts/tools/package-lock.json) runs the
 #   GitLab components. 4.73.0 is the newest release that runs on Node.js 20;
 #   4.74.0 and later need Node.js 22 (Set.prototype.union). It needs rsync, git
@@ -60,6 +63,30 @@ if ! command -v rsync >/dev/null; then
   fi
 fi
 
+# >>> container tools (internal/cli/image_test.go) >>>
+# podman and runc from Debian 12, pinned (apt-get, as root; crun and the
+# default rlimits fail on these machines, so scripts/podman/containers.conf
+# selects runc, cgroupfs and rlimits that work), and the pinned .debs the
+# image is made of (scripts/image.sh fetch, cached in $tools/debs).
+PODMAN_DEB_VERSION=4.3.1+ds1-8+deb12u1+b3
+RUNC_DEB_VERSION=1.1.5+ds1-1+deb12u1
+if [ "$(dpkg-query -W -f '${Version}' podman 2>/dev/null)" != "$PODMAN_DEB_VERSION" ] ||
+  [ "$(dpkg-query -W -f '${Version}' runc 2>/dev/null)" != "$RUNC_DEB_VERSION" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing podman $PODMAN_DEB_VERSION and runc $RUNC_DEB_VERSION (the image tests)" >&2
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      "podman=$PODMAN_DEB_VERSION" "runc=$RUNC_DEB_VERSION"; } >&2
+  else
+    echo "warning: podman $PODMAN_DEB_VERSION and runc $RUNC_DEB_VERSION are missing and the image tests need them: apt-get install podman runc" >&2
+  fi
+fi
+RELMAN_TOOLS_DIR=$tools bash scripts/image.sh fetch "$(dpkg --print-architecture)" >&2
+if command -v podman >/dev/null; then
+  echo "export RELMAN_TEST_PODMAN=$(printf '%q' "$(command -v podman)")"
+fi
+echo "export RELMAN_IMAGE_DEBS=$(printf '%q' "$tools/debs")"
+# <<< container tools <<<
+
 echo "export RELMAN_TEST_ACTIONLINT=$(printf '%q' "$actionlint_bin")"
 echo "export RELMAN_TEST_GITLAB_CI_LOCAL=$(printf '%q' "$gcl_bin")"
 
@@ -109,6 +136,12 @@ install_go_tool() { # NAME PACKAGE VERSION: prints the binary's path
 }
 golangci_bin=$(install_go_tool golangci-lint github.com/golangci/golangci-lint/v2/cmd/golangci-lint "$GOLANGCI_LINT_VERSION")
 govulncheck_bin=$(install_go_tool govulncheck golang.org/x/vuln/cmd/govulncheck "$GOVULNCHECK_VERSION")
+# GoReleaser checks .goreleaser.yaml (internal/cli/release_test.go) and
+# builds the release's binaries. v2.17.0: v2.18 needs Go 1.27. The first
+# build takes about 20 minutes on 2 cores; then it is cached.
+GORELEASER_VERSION=v2.17.0 # keep in step with .github/workflows/release.yml
+goreleaser_bin=$(install_go_tool goreleaser github.com/goreleaser/goreleaser/v2 "$GORELEASER_VERSION")
+echo "export RELMAN_TEST_GORELEASER=$(printf '%q' "$goreleaser_bin")"
 echo "export RELMAN_GOLANGCI_LINT=$(printf '%q' "$golangci_bin")"
 echo "export RELMAN_GOVULNCHECK=$(printf '%q' "$govulncheck_bin")"
 # <<< static analysis tools <<<

@@ -6,6 +6,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/relman-dev/relman/internal/gitrepo"
+	"github.com/relman-dev/relman/internal/imagepin"
 	"github.com/relman-dev/relman/internal/tagstep"
 	"github.com/relman-dev/relman/internal/versionfile"
 )
@@ -19,7 +20,7 @@ type buildSystem struct {
 
 func addBuildSystemSettings(s *settings) {
 	s.add("build-system", "simple", "simple (the pipeline commit), maven (every pom of the reactor) or python (VERSION)")
-	s.add("version-files", "", "more files that carry the version, comma or newline separated: package.json, gradle.properties, pyproject.toml, Chart.yaml, Cargo.toml, PATH:FORMAT or PATH=REGEX")
+	s.add("version-files", "", "more files that carry the version, comma or newline separated: package.json, gradle.properties, pyproject.toml, Chart.yaml, Cargo.toml, PATH:FORMAT, PATH=REGEX, or PATH:image=REPO[@DIGEST] (the file's REPO:TAG image references, set to the release's tag and digest)")
 }
 
 func buildSystemFromSettings(c *job) (*buildSystem, error) {
@@ -28,7 +29,19 @@ func buildSystemFromSettings(c *job) (*buildSystem, error) {
 	if err != nil {
 		return nil, err
 	}
-	files := splitVersionFiles(s.str("version-files"))
+	var files []string
+	var pins versionfile.Multi
+	for _, f := range splitVersionFiles(s.str("version-files")) {
+		if imagepin.IsEntry(f) {
+			p, err := imagepin.Parse(f)
+			if err != nil {
+				return nil, usagef("version-files: %v", err)
+			}
+			pins = append(pins, p)
+			continue
+		}
+		files = append(files, f)
+	}
 	editors, err := versionfile.New(versionfile.Config{
 		BuildSystem: name, VersionFiles: files,
 		Warn: func(msg string) { c.rep.Warningf("%s", msg) },
@@ -36,6 +49,7 @@ func buildSystemFromSettings(c *job) (*buildSystem, error) {
 	if err != nil {
 		return nil, usagef("version-files: %v", err)
 	}
+	editors = append(editors, pins...)
 	return &buildSystem{name: name, editors: editors}, nil
 }
 

@@ -129,7 +129,19 @@ var settingOptions = map[string][]string{
 	"impact-from":  {"auto", "labels", "commits"},
 	"snapshot":     {"next", "branch"},
 	"output":       {"text", "json"},
+	"forge":        {"", "github", "gitlab"},
+	"sse":          {"", "AES256", "aws:kms"},
 }
+
+// settingRegex is the regex: of GitLab inputs whose values have a shape
+// (RE2, as GitLab reads it; the default must match).
+var settingRegex = map[string]string{
+	"stable-release": `^(|-?[0-9]+|[Tt]([Rr][Uu][Ee])?|[Yy]([Ee][Ss])?|[Ff]([Aa][Ll][Ss][Ee])?|[Nn][Oo]?)$`,
+	"version":        `^(|v?[0-9]+\.[0-9]+\.[0-9]+)$`,
+}
+
+// settingNumbers are the settings that are GitLab inputs of type: number.
+var settingNumbers = []string{"notes-limit", "concurrency"}
 
 // chain is what the continuous-release component runs, in order.
 var chain = []string{"tag", "backport-branch", "prep-commit"}
@@ -140,7 +152,13 @@ var chain = []string{"tag", "backport-branch", "prep-commit"}
 var chainFlows = []string{"version", "impact"}
 
 const (
-	defaultImage     = "ghcr.io/relman-dev/relman:1"
+	// imageRepo is where the release publishes the image. On the default
+	// branch action.yml and the components name its major tag (v1, moved by
+	// each release of the highest line); the version commit of a release
+	// pins them to vX.Y.Z@sha256:... (PATH:image= version-files, see
+	// .github/workflows/release.yml).
+	imageRepo        = "ghcr.io/relman-dev/relman"
+	defaultImage     = imageRepo + ":v1"
 	defaultStage     = "deploy"
 	defaultJobPrefix = "relman-"
 	generatedNote    = "# Generated from relman's catalog of steps (relman catalog) by\n#   go test ./internal/cli -run TestPackagingFiles -update\n# Change internal/cli (the settings, packaging_gen_test.go), not this file.\n"
@@ -149,9 +167,14 @@ const (
 )
 
 // componentFile is the template of a step: "releasedef generate" is
-// templates/releasedef-generate.yml.
+// templates/releasedef-generate/template.yml, beside its README.md (the
+// CI/CD Catalog's directory form).
 func componentFile(step string) string {
-	return "templates/" + componentName(step) + ".yml"
+	return "templates/" + componentName(step) + "/template.yml"
+}
+
+func componentReadme(step string) string {
+	return "templates/" + componentName(step) + "/README.md"
 }
 
 func componentName(step string) string { return strings.ReplaceAll(step, " ", "-") }
@@ -292,7 +315,7 @@ func renderAction(steps []cli.StepInfo) (string, error) {
 	for _, o := range outs {
 		fmt.Fprintf(&b, "  %s:\n    description: %s\n", o, yq(describe(docs[o])))
 	}
-	b.WriteString("runs:\n  using: docker\n  image: Dockerfile\n  args:\n    - action\n")
+	b.WriteString("runs:\n  using: docker\n  image: docker://" + defaultImage + "\n  args:\n    - action\n")
 	return b.String(), nil
 }
 
@@ -320,9 +343,20 @@ func writeSpec(b *strings.Builder, what string, inputs []*merged) {
 			b.WriteString("      type: boolean\n      default: false\n")
 			continue
 		}
+		if slices.Contains(settingNumbers, m.Name) {
+			b.WriteString("      type: number\n      default: " + m.Default + "\n")
+			continue
+		}
 		b.WriteString("      default: " + yq(m.Default) + "\n")
 		if opts := settingOptions[m.Name]; slices.Contains(opts, m.Default) {
-			b.WriteString("      options: [" + strings.Join(opts, ", ") + "]\n")
+			var q []string
+			for _, o := range opts {
+				q = append(q, yq(o))
+			}
+			b.WriteString("      options: [" + strings.Join(q, ", ") + "]\n")
+		}
+		if re, ok := settingRegex[m.Name]; ok {
+			b.WriteString("      regex: " + yq(re) + "\n")
 		}
 	}
 }
@@ -389,6 +423,63 @@ func renderComponent(st cli.StepInfo) (string, error) {
 	writeSpec(&b, "<job-prefix>"+componentName(st.Name), inputs)
 	b.WriteString("---\n")
 	writeJob(&b, st.Name, varsPlain, inputs, nil, false)
+	return b.String(), nil
+}
+
+// renderComponentReadme renders the README.md the CI/CD Catalog shows for
+// a component: what it does, how to include it, its inputs and outputs.
+func renderComponentReadme(name, what string, steps []cli.StepInfo, inputs []*merged) (string, error) {
+	var b strings.Builder
+	b.WriteString("<!-- Generated from relman's catalog of steps by go test ./internal/cli -run TestPackagingFiles -update:\n     change internal/cli (the settings, packaging_gen_test.go), not this file. -->\n")
+	fmt.Fprintf(&b, "# relman %s\n\n%s\n\n", name, what)
+	b.WriteString("```yaml\ninclude:\n")
+	fmt.Fprintf(&b, "  - component: gitlab.com/relman-dev/relman/%s@1   # 1: the newest 1.x.y; or pin 1.4.2\n", name)
+	b.WriteString("    inputs:\n      stage: release\n```\n\n")
+	b.WriteString("The jobs run in the relman image of the same release (the `image` input's\n")
+	b.WriteString("default is that release's `" + imageRepo + ":vX.Y.Z@sha256:…`), on\n")
+	b.WriteString("the default branch and `release/…` branches unless said otherwise, with\n")
+	b.WriteString("`GIT_DEPTH: 0`. The forge token is the masked CI/CD variable `RELMAN_TOKEN`,\n")
+	b.WriteString("never an input: see the project README, \"GitLab components\".\n\n")
+	b.WriteString("## Inputs\n\n| input | type | default | description |\n|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| `stage` | string | `%s` | the stage of the jobs |\n", defaultStage)
+	fmt.Fprintf(&b, "| `job-prefix` | string | `%s` | prefix of the job names |\n", defaultJobPrefix)
+	fmt.Fprintf(&b, "| `image` | string | `%s` | the relman image; GitLab runs the job script in it with its shell |\n", defaultImage)
+	for _, m := range inputs {
+		typ, def := "string", ""
+		switch {
+		case m.Bool:
+			typ, def = "boolean", "`false`"
+		case slices.Contains(settingNumbers, m.Name):
+			typ, def = "number", "`"+m.Default+"`"
+		case m.Default != "":
+			def = "`" + m.Default + "`"
+		}
+		if opts := settingOptions[m.Name]; slices.Contains(opts, m.Default) {
+			typ = "one of " + strings.Join(slices.DeleteFunc(slices.Clone(opts), func(o string) bool { return o == "" }), ", ")
+			if m.Default == "" {
+				typ += " or empty"
+			}
+		}
+		if _, ok := settingRegex[m.Name]; ok {
+			typ = "string (checked)"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", m.Name, typ, def, mdCell(componentDescription(m)))
+	}
+	b.WriteString("\n## Outputs\n\nIn the job's dotenv report `relman.env` (a job that `needs:` it gets them):\n\n| variable | description |\n|---|---|\n")
+	seen := map[string]bool{}
+	for _, st := range steps {
+		for _, o := range st.Outputs {
+			if seen[o] {
+				continue
+			}
+			seen[o] = true
+			text, ok := outputDocs[st.Name][o]
+			if !ok {
+				return "", fmt.Errorf("output %s of step %s has no description: add it to outputDocs in internal/cli/packaging_gen_test.go", o, st.Name)
+			}
+			fmt.Fprintf(&b, "| `%s` | %s |\n", envName(o), mdCell(text))
+		}
+	}
 	return b.String(), nil
 }
 
@@ -490,8 +581,22 @@ func renderAll(steps []cli.StepInfo) (map[string]string, error) {
 		if out[componentFile(st.Name)], err = renderComponent(st); err != nil {
 			return nil, err
 		}
+		if out[componentReadme(st.Name)], err = renderComponentReadme(componentName(st.Name), strings.TrimPrefix(st.Synopsis, "relman "+st.Name+": ")+".",
+			[]cli.StepInfo{st}, componentInputs([]cli.StepInfo{st})); err != nil {
+			return nil, err
+		}
 	}
-	if out["templates/continuous-release.yml"], err = renderContinuousRelease(steps); err != nil {
+	if out[componentFile("continuous-release")], err = renderContinuousRelease(steps); err != nil {
+		return nil, err
+	}
+	var sel []cli.StepInfo
+	for _, name := range chain {
+		i := slices.IndexFunc(steps, func(s cli.StepInfo) bool { return s.Name == name })
+		sel = append(sel, steps[i])
+	}
+	if out[componentReadme("continuous-release")], err = renderComponentReadme("continuous-release",
+		"On the default branch and on release/N, release/N.M branches: tag the release ("+"`relman tag`), bring the release branches up to it (`relman backport-branch`) and set the next development version (`relman prep-commit`). The later jobs run only when the tag job released.",
+		sel, componentInputs(sel, chainFlows...)); err != nil {
 		return nil, err
 	}
 	if out["README.md"], err = renderReadme(steps); err != nil {

@@ -112,6 +112,11 @@ func openCheckout(ctx context.Context, c *job) (*checkout, error) {
 	k.token = k.forge.token(c, k.cred)
 	remoteURL, _ := k.repo.RemoteURL(k.remote)
 	k.pushToken = k.cred.forRemote(c, k.remote, remoteURL)
+	if k.forge.kind == "gitlab" && k.pushToken != "" && k.pushToken == s.getenv("CI_JOB_TOKEN") {
+		// GitLab 17.2+ takes pushes with the job token when the project
+		// allows it, from the user gitlab-ci-token only.
+		k.forge.pushUser = "gitlab-ci-token"
+	}
 	if k.defaultBranch, err = resolveDefaultBranch(ctx, s, c, k.repo, k.remote, k.forge, k.token); err != nil {
 		return nil, err
 	}

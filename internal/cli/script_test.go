@@ -287,6 +287,15 @@ func fakeForgeHandler(kind, mrsPath string, count func(*http.Request), unhandled
 	ghReleaseRE := regexp.MustCompile(`^/repos/acme/widget/releases/tags/(.+)$`)
 	mrRE := regexp.MustCompile(`^/api/v4/projects/42/merge_requests/([0-9]+)$`)
 	glReleaseRE := regexp.MustCompile(`^/api/v4/projects/42/releases/(.+)$`)
+	// logRelease records each release created in releases-created beside
+	// mrsPath, for scripts to check (make_latest).
+	logRelease := func(line string) {
+		f, err := os.OpenFile(filepath.Join(filepath.Dir(mrsPath), "releases-created"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err == nil {
+			fmt.Fprintln(f, line)
+			_ = f.Close()
+		}
+	}
 	notFound := func(w http.ResponseWriter) {
 		w.WriteHeader(http.StatusNotFound)
 		fmt.Fprint(w, `{"message":"404 Not Found"}`)
@@ -330,15 +339,23 @@ func fakeForgeHandler(kind, mrsPath string, count func(*http.Request), unhandled
 			}
 		case kind == "github" && r.Method == "POST" && path == "/repos/acme/widget/releases":
 			var body struct {
-				TagName string `json:"tag_name"`
-				Name    string `json:"name"`
-				Body    string `json:"body"`
+				TagName    string  `json:"tag_name"`
+				Name       string  `json:"name"`
+				Body       string  `json:"body"`
+				MakeLatest *string `json:"make_latest"`
 			}
 			_ = json.NewDecoder(r.Body).Decode(&body)
 			rel := map[string]any{"id": 1, "tag_name": body.TagName, "name": body.Name, "body": body.Body,
 				"html_url": "https://github.com/acme/widget/releases/tag/" + body.TagName}
+			// GitHub's default for make_latest is "true": a release
+			// created without it would take the Latest mark.
+			latest := "true (by default)"
+			if body.MakeLatest != nil {
+				latest = *body.MakeLatest
+			}
 			mu.Lock()
 			releases[body.TagName] = rel
+			logRelease(body.TagName + " make_latest=" + latest)
 			mu.Unlock()
 			w.WriteHeader(http.StatusCreated)
 			_ = enc.Encode(rel)
@@ -384,6 +401,7 @@ func fakeForgeHandler(kind, mrsPath string, count func(*http.Request), unhandled
 				"_links": map[string]any{"self": "https://gitlab.example/acme/widget/-/releases/" + body.TagName}}
 			mu.Lock()
 			releases[body.TagName] = rel
+			logRelease(body.TagName)
 			mu.Unlock()
 			w.WriteHeader(http.StatusCreated)
 			_ = enc.Encode(rel)

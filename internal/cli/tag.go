@@ -137,7 +137,7 @@ func publishRelease(ctx context.Context, c *job, fg forgeInfo, token string, res
 	if err != nil {
 		return "", err
 	}
-	url, created, err := p.PublishRelease(ctx, forge.Release{Tag: tag, Name: tag, Body: notes})
+	url, created, err := p.PublishRelease(ctx, forge.Release{Tag: tag, Name: tag, Body: notes, Latest: res.Latest})
 	if err != nil {
 		return "", err
 	}

@@ -60,4 +60,8 @@ type Release struct {
 	Tag  string
 	Name string
 	Body string // Markdown
+	// Latest: the release is the highest version of the project. GitHub
+	// marks only such a release "Latest" (make_latest); a patch of an
+	// older line never takes the mark from a newer release.
+	Latest bool
 }

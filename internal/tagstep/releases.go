@@ -38,6 +38,12 @@ func (rs releaseSet) latestIn(l version.Line) (release, bool) {
 	return release{v: r.Version, tag: rs.refs[r.Tag]}, true
 }
 
+// highest says whether no release of any line is above v.
+func (rs releaseSet) highest(v *semver.Version) bool {
+	top, ok := rs.LatestIn(version.Line{Kind: version.MainLine})
+	return !ok || !top.Version.GreaterThan(v)
+}
+
 func (rs releaseSet) newestOfKind(l version.Line) bool { return rs.NewestOfKind(l) }
 
 // in lists the releases of a line.

@@ -122,6 +122,10 @@ type Result struct {
 	Reason           string
 	Notes            string
 	NotReleaseBranch bool
+	// Latest: the release (made, or Existing) is the highest of every
+	// line, so a forge may show it as the latest release; a patch on
+	// release/1.4 after 2.0.0 is not.
+	Latest bool
 }
 
 // Sentinel errors callers can test with errors.Is.
@@ -206,6 +210,7 @@ func once(ctx context.Context, o Options, line version.Line) (*Result, error) {
 		}
 	}
 	if again != nil {
+		res.Latest = rel.highest(again.v)
 		return existing(o, res, again.tag.Name, againCommit)
 	}
 	rg, err := o.Repo.Walk(ctx, o.Commit, exclude...)
@@ -250,6 +255,7 @@ func once(ctx context.Context, o Options, line version.Line) (*Result, error) {
 		return res, nil
 	}
 	res.Released, res.Version = true, next.Next
+	res.Latest = rel.highest(next.Next)
 	prefix := o.TagPrefix
 	if prefix == "" && strings.HasPrefix(res.PreviousTag, "v") {
 		prefix = "v" // follow the style of the latest release's tag

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	gh "github.com/google/go-github/v89/github"
 
@@ -33,6 +34,7 @@ func (c *Client) PublishRelease(ctx context.Context, r forge.Release) (url strin
 	}
 	rel, _, err := c.api.Repositories.CreateRelease(ctx, c.owner, c.name, gh.CreateReleaseRequest{
 		TagName: r.Tag, Name: gh.Ptr(r.Name), Body: gh.Ptr(r.Body),
+		MakeLatest: gh.Ptr(strconv.FormatBool(r.Latest)),
 	})
 	if err != nil {
 		return "", false, c.wrap(err, doing)
