@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -220,6 +221,7 @@ func (ix *packIndex) build() {
 		return
 	}
 	rev := make([]uint64, 0, n)
+	var pos uint64
 	for k, names := range ix.Names {
 		for i := range len(names) / 20 {
 			o, err := ix.offset(k, i)
@@ -231,7 +233,8 @@ func (ix *packIndex) build() {
 				ix.err = fmt.Errorf("a pack of over %d bytes: more than relman's reverse index holds", uint64(1)<<(64-posBits))
 				return
 			}
-			rev = append(rev, o<<posBits|uint64(ix.start[k]+i))
+			rev = append(rev, o<<posBits|pos)
+			pos++
 		}
 	}
 	ix.rev = radixSort(rev)
@@ -274,9 +277,12 @@ func (ix *packIndex) FindHash(o int64) (plumbing.Hash, error) {
 	if ix.err != nil {
 		return plumbing.ZeroHash, ix.err
 	}
-	key := uint64(o) << posBits
-	i, _ := slices.BinarySearch(ix.rev, key)
-	if i == len(ix.rev) || ix.rev[i]>>posBits != uint64(o) {
+	if o < 0 || o >= 1<<(64-posBits) {
+		return plumbing.ZeroHash, plumbing.ErrObjectNotFound
+	}
+	off := uint64(o)
+	i, _ := slices.BinarySearch(ix.rev, off<<posBits)
+	if i == len(ix.rev) || ix.rev[i]>>posBits != off {
 		return plumbing.ZeroHash, plumbing.ErrObjectNotFound
 	}
 	pos := int(ix.rev[i] & (1<<posBits - 1))
@@ -303,7 +309,10 @@ func (ix *packIndex) FindOffset(h plumbing.Hash) (int64, error) {
 		switch {
 		case c == 0:
 			o, err := ix.offset(k, mid)
-			return int64(o), err
+			if err != nil || o > math.MaxInt64 {
+				return 0, fmt.Errorf("%w: offset of %s out of range", idxfile.ErrMalformedIdxFile, h)
+			}
+			return int64(o), nil
 		case c < 0:
 			lo = mid + 1
 		default:

@@ -81,7 +81,7 @@ func TestPackedStorageReadsWhatGoGitReads(t *testing.T) {
 	defer theirs.Close()
 
 	ix := packs[0].idx
-	iter, err := ix.MemoryIndex.Entries()
+	iter, err := ix.Entries()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -149,20 +149,20 @@ func (r *Repo) push(ctx context.Context, remote string, auth Auth, atomic bool, 
 	done := make(chan error, 1)
 	go func() {
 		enc := packfile.NewEncoder(wr, r.git.Storer, !ar.Capabilities.Supports(capability.OFSDelta))
-		if _, err := enc.Encode(objs, cfg.Pack.Window); err != nil {
-			done <- wr.CloseWithError(err)
-			return
-		}
-		done <- wr.Close()
+		_, err := enc.Encode(objs, cfg.Pack.Window)
+		_ = wr.CloseWithError(err) // the session reads the error, or the end of the pack
+		done <- err
 	}()
 	rs, err := sess.ReceivePack(ctx, req)
 	if err != nil {
 		_ = rd.Close()
-		<-done
+		if eerr := <-done; eerr != nil && !errors.Is(eerr, io.ErrClosedPipe) {
+			return st, fmt.Errorf("%w (writing the pack: %w)", err, eerr)
+		}
 		return st, err
 	}
 	if err := <-done; err != nil {
-		return st, err
+		return st, fmt.Errorf("write the pack: %w", err)
 	}
 	if rs != nil {
 		if err := rs.Error(); err != nil {
