@@ -147,8 +147,12 @@ def generate(repo, commits, tag_every):
 # ---------------------------------------------------------------- scenario
 
 def set_pom_versions(work, new):
-    """What a version commit does to the reactor, for the git side: every
-    pom's project and parent version becomes new."""
+    """What a version commit does to the reactor, for the git side: the
+    root project's version becomes new wherever a pom names it as a
+    <version> (the project's own, its parent's, its siblings')."""
+    with open(os.path.join(work, "pom.xml")) as f:
+        root = re.sub(r"<parent>.*?</parent>", "", f.read(), count=1, flags=re.S)
+    old = re.search(r"<version>([^<]+)</version>", root).group(1)
     for dirpath, dirnames, filenames in os.walk(work):
         if ".git" in dirnames:
             dirnames.remove(".git")
@@ -156,9 +160,10 @@ def set_pom_versions(work, new):
             path = os.path.join(dirpath, "pom.xml")
             with open(path) as f:
                 s = f.read()
-            s = re.sub(r"(<artifactId>bench-parent</artifactId>\s*<version>)[^<]*(</version>)", rf"\g<1>{new}\g<2>", s)
-            with open(path, "w") as f:
-                f.write(s)
+            t = s.replace(f"<version>{old}</version>", f"<version>{new}</version>")
+            if t != s:
+                with open(path, "w") as f:
+                    f.write(t)
 
 
 class Bench:
