@@ -11,8 +11,8 @@ import (
 )
 
 func backportCommand(s *settings) (string, step) {
-	s.add("version", "", "the release this run follows (the tag step's version output; default: the release tag at HEAD)")
-	s.add("impact", "", "the release's impact (the tag step's impact output); the version decides, this is checked against it")
+	s.addChecked("version", "", "the release this run follows (the tag step's version output; default: the release tag at HEAD)", checkReleaseVersion)
+	s.addChecked("impact", "", "the release's impact (the tag step's impact output); the version decides, this is checked against it", checkImpact)
 	addBuildSystemSettings(s)
 	addRemoteSettings(s)
 	return "relman backport-branch: after a release, bring the release branches release/N and release/N.M up to it, or create them", backportRun

@@ -18,7 +18,7 @@ type buildSystem struct {
 }
 
 func addBuildSystemSettings(s *settings) {
-	s.add("build-system", "simple", "simple (the pipeline commit), maven (every pom of the reactor) or python (VERSION)")
+	s.addEnum("build-system", "simple", "simple (the pipeline commit), maven (every pom of the reactor) or python (VERSION)", []string{"simple", "maven", "python"})
 	s.add("version-files", "", "more files that carry the version, comma or newline separated: package.json, gradle.properties, pyproject.toml, Chart.yaml, Cargo.toml, PATH:FORMAT or PATH=REGEX")
 }
 

@@ -133,7 +133,7 @@ func addCommonSettings(s *settings) {
 	s.add("default-branch", "", "the default branch (default: from CI, the remote's HEAD, or the forge)")
 	s.add("remote", "origin", "the remote to push to")
 	s.addBool("dry-run", "compute and print what would change, write nothing")
-	s.add("output", "text", "local output format: text or json")
+	s.addEnum("output", "text", "local output format: text or json", []string{"text", "json"})
 }
 
 // runStep parses the settings common to every step, builds the reporter for
@@ -142,14 +142,16 @@ func runStep(ctx context.Context, env Env, name string, args []string, define fu
 	s := newSettings(name, env.Getenv, env.Stderr)
 	addCommonSettings(s)
 	synopsis, run := define(s)
-	s.fs.Usage = func() { s.usage(env.Stderr, synopsis) }
+	s.fs.SetOutput(io.Discard) // errors are reported below, the usage on --help only
+	s.fs.Usage = func() {}
 
 	rest, err := s.parse(args)
 	if errors.Is(err, flag.ErrHelp) {
+		s.usage(env.Stderr, synopsis)
 		return ExitOK
 	}
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "relman %s: %v\n", name, err)
+		fmt.Fprintf(env.Stderr, "relman %s: %v\nRun \"relman %s --help\" for its settings.\n", name, err, name)
 		return ExitUsage
 	}
 	kind := ci.Detect(env.Getenv)

@@ -11,8 +11,8 @@ import (
 )
 
 func prepCommand(s *settings) (string, step) {
-	s.add("version", "", "the release this run follows (the tag step's version output; default: the release tag at HEAD)")
-	s.add("snapshot", prep.SnapshotNext, "next: the next minor (or patch on release/N.M) as -SNAPSHOT / .dev0; branch: <branch>-SNAPSHOT, set once")
+	s.addChecked("version", "", "the release this run follows (the tag step's version output; default: the release tag at HEAD)", checkReleaseVersion)
+	s.addEnum("snapshot", prep.SnapshotNext, "next: the next minor (or patch on release/N.M) as -SNAPSHOT / .dev0; branch: <branch>-SNAPSHOT, set once", []string{prep.SnapshotNext, prep.SnapshotBranch})
 	addBuildSystemSettings(s)
 	addRemoteSettings(s)
 	return "relman prep-commit: set the next development version on every branch the release touched", prepRun

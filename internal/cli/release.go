@@ -123,7 +123,7 @@ func openCheckout(ctx context.Context, c *job) (*checkout, error) {
 func addRemoteSettings(s *settings) {
 	s.add("branch-prefix", "release/", "prefix of release branches (release/N, release/N.M)")
 	s.add("tag-prefix", "", `prefix of release tags, e.g. "v"`)
-	s.add("forge", "", "github or gitlab (default: detected from CI or the remote URL)")
+	s.addChecked("forge", "", "github or gitlab (default: detected from CI or the remote URL)", checkForge)
 	s.add("api-url", "", "forge API URL (default: GITHUB_API_URL, CI_API_V4_URL, or from the remote URL)")
 	s.add("project", "", "OWNER/NAME on GitHub, project id or path on GitLab (default: from CI or the remote URL)")
 	s.add("token", "", "forge token: authenticates pushes over HTTPS", "GITHUB_TOKEN", "GITLAB_TOKEN")

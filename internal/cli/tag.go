@@ -25,12 +25,12 @@ import (
 )
 
 func tagCommand(s *settings) (string, step) {
-	s.add("impact-from", "auto", "where impacts come from: labels, commits, or auto (labels when a forge token is set)")
-	s.add("stable-release", "", "force 1.0.0 on a 0.x line: a non-zero integer or true/t/yes/y", "STABLE_RELEASE")
+	s.addEnum("impact-from", "auto", "where impacts come from: labels, commits, or auto (labels when a forge token is set)", []string{"auto", "labels", "commits"})
+	s.addSwitch("stable-release", "force 1.0.0 on a 0.x line (STABLE_RELEASE: a non-zero integer or true/t/yes/y)", version.ParseStable, "STABLE_RELEASE")
 	addBuildSystemSettings(s)
-	s.add("work-item-pattern", "", `regular expressions of work item ids in titles, comma or newline separated, e.g. "[A-Z]+-[0-9]+"`)
-	s.add("work-item-url", "", "link of a work item: {id} is replaced by its id, e.g. https://jira.example.com/browse/{id}")
-	s.add("notes-limit", "50", "changes listed in the release notes; the rest are counted")
+	s.addChecked("work-item-pattern", "", `regular expressions of work item ids in titles, comma or newline separated, e.g. "[A-Z]+-[0-9]+"`, checkWorkItemPatterns)
+	s.addChecked("work-item-url", "", "link of a work item: {id} is replaced by its id, e.g. https://jira.example.com/browse/{id}", checkHTTPURL)
+	s.addChecked("notes-limit", "50", "changes listed in the release notes; the rest are counted", checkPositive)
 	s.addBool("publish-release", "also publish a GitHub Release / GitLab Release on the tag, with the release notes (idempotent)")
 	s.add("label-major", impact.DefaultLabels.Major, "label of major changes")
 	s.add("label-minor", impact.DefaultLabels.Minor, "label of minor changes")
@@ -41,9 +41,9 @@ func tagCommand(s *settings) (string, step) {
 
 func tagRun(ctx context.Context, c *job) error {
 	s := c.s
-	stable, err := version.ParseStable(s.str("stable-release"))
+	stable, err := s.boolean("stable-release")
 	if err != nil {
-		return usageError{err}
+		return err
 	}
 	labels := impact.Labels{Major: s.str("label-major"), Minor: s.str("label-minor"), Patch: s.str("label-patch")}
 	if err := labels.Validate(); err != nil {
