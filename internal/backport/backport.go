@@ -46,7 +46,9 @@ type Options struct {
 	VersionFiles func(files *gitrepo.TreeFiles) ([]string, error)
 	DryRun       bool
 	Author       func() object.Signature
-	Log          Logger
+	// Committer is the merge commits' committer; nil means Author.
+	Committer func() object.Signature
+	Log       Logger
 
 	beforePush func(attempt int) // tests: move the remote in between
 }
@@ -241,9 +243,13 @@ func bringUp(ctx context.Context, o Options, t string, old plumbing.Hash) (plumb
 			"Fix it by hand: merge %s into %s (or move those commits to %s), push, then re-run this job",
 			ErrDiverged, t, o.Branch, strings.Join(foreign, "\n  "), o.Branch, t, o.Branch)
 	}
+	author, committer := o.Author(), object.Signature{}
+	if o.Committer != nil {
+		committer = o.Committer()
+	}
 	msg := fmt.Sprintf("Merge %s %s into %s [skip ci]\n\n%s: %s\n", o.Branch, o.Version, t, Trailer, o.Version)
 	h, err := o.Repo.CommitFiles(gitrepo.CommitOptions{
-		Parent: o.Source, Parents: []plumbing.Hash{old, o.Source}, Files: kept, Message: msg, Author: o.Author(),
+		Parent: o.Source, Parents: []plumbing.Hash{old, o.Source}, Files: kept, Message: msg, Author: author, Committer: committer,
 	})
 	if err != nil {
 		return old, "", err

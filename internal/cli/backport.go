@@ -4,8 +4,6 @@ import (
 	"context"
 	"strings"
 
-	"github.com/go-git/go-git/v5/plumbing/object"
-
 	"github.com/relman-dev/relman/internal/backport"
 	"github.com/relman-dev/relman/internal/version"
 )
@@ -46,7 +44,7 @@ func backportRun(ctx context.Context, c *job) error {
 		Repo: k.repo, Source: k.head, Branch: k.branch, DefaultBranch: k.defaultBranch,
 		BranchPrefix: s.str("branch-prefix"), Version: v, Remote: k.remote, Auth: k.auth(),
 		VersionFiles: bs.versionFiles, DryRun: k.dryRun, Log: c.rep,
-		Author: func() object.Signature { return signature(s, c, k.repo) },
+		Author: k.ident.author, Committer: k.ident.committer,
 	})
 	if err != nil {
 		return err

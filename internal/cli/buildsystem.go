@@ -3,8 +3,6 @@ package cli
 import (
 	"strings"
 
-	"github.com/go-git/go-git/v5/plumbing/object"
-
 	"github.com/relman-dev/relman/internal/gitrepo"
 	"github.com/relman-dev/relman/internal/tagstep"
 	"github.com/relman-dev/relman/internal/versionfile"
@@ -48,11 +46,11 @@ func (b *buildSystem) versionFiles(files *gitrepo.TreeFiles) ([]string, error) {
 }
 
 // tagBuildSystem is what the tag step points the tag at.
-func (b *buildSystem) tagBuildSystem(c *job, author func() object.Signature) tagstep.BuildSystem {
+func (b *buildSystem) tagBuildSystem(c *job, id identity) tagstep.BuildSystem {
 	if len(b.editors) == 0 {
 		return tagstep.Simple{}
 	}
-	return tagstep.VersionCommit{Editors: b.editors, Author: author, Log: c.rep}
+	return tagstep.VersionCommit{Editors: b.editors, Author: id.author, Committer: id.committer, Log: c.rep}
 }
 
 // splitVersionFiles splits the version-files setting at newlines and at

@@ -4,8 +4,6 @@ import (
 	"context"
 	"strings"
 
-	"github.com/go-git/go-git/v5/plumbing/object"
-
 	"github.com/relman-dev/relman/internal/prep"
 	"github.com/relman-dev/relman/internal/tagstep"
 )
@@ -44,7 +42,7 @@ func prepRun(ctx context.Context, c *job) error {
 		Repo: k.repo, Branch: k.branch, DefaultBranch: k.defaultBranch, BranchPrefix: s.str("branch-prefix"),
 		Version: v, Remote: k.remote, Auth: k.auth(), Editors: bs.editors, Python: bs.name == "python",
 		Snapshot: snapshot, DryRun: k.dryRun, Log: c.rep,
-		Author: func() object.Signature { return signature(s, c, k.repo) },
+		Author: k.ident.author, Committer: k.ident.committer,
 	})
 	if err != nil {
 		return err

@@ -74,6 +74,7 @@ type checkout struct {
 	token, pushToken string
 	cred             credential
 	dryRun           bool
+	ident            identity
 }
 
 func (k *checkout) auth() gitrepo.Auth {
@@ -115,6 +116,7 @@ func openCheckout(ctx context.Context, c *job) (*checkout, error) {
 	if k.defaultBranch, err = resolveDefaultBranch(ctx, s, c, k.repo, k.remote, k.forge, k.token); err != nil {
 		return nil, err
 	}
+	k.ident = resolveIdentity(c, k.repo)
 	ok = true
 	return k, nil
 }
@@ -127,6 +129,6 @@ func addRemoteSettings(s *settings) {
 	s.add("api-url", "", "forge API URL (default: GITHUB_API_URL, CI_API_V4_URL, or from the remote URL)")
 	s.add("project", "", "OWNER/NAME on GitHub, project id or path on GitLab (default: from CI or the remote URL)")
 	s.add("token", "", "forge token: authenticates pushes over HTTPS", "GITHUB_TOKEN", "GITLAB_TOKEN")
-	s.add("git-user-name", "", "commit author name (default: the CI bot, else git config user.name, else relman)")
-	s.add("git-user-email", "", "commit author email")
+	s.add("git-user-name", "", "author and committer name of relman's commits and tags (default: GIT_AUTHOR_NAME / GIT_COMMITTER_NAME, else the CI bot, else git config user.name, else relman)")
+	s.add("git-user-email", "", "author and committer email (default: GIT_AUTHOR_EMAIL / GIT_COMMITTER_EMAIL, else the CI bot, else git config user.email)")
 }

@@ -10,9 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/relman-dev/relman/internal/ci"
 	"github.com/relman-dev/relman/internal/forge"
@@ -74,10 +72,10 @@ func tagRun(ctx context.Context, c *job) error {
 		BranchPrefix: s.str("branch-prefix"), TagPrefix: s.str("tag-prefix"), Remote: k.remote,
 		Auth: k.auth(), Labels: labels, Stable: stable,
 		DryRun: k.dryRun, Log: c.rep,
-		Tagger: func() object.Signature { return signature(s, c, k.repo) },
+		Tagger: k.ident.committer, // git's tagger is the committer
 		Notes:  notes,
 	}
-	opts.BuildSystem = bs.tagBuildSystem(c, opts.Tagger)
+	opts.BuildSystem = bs.tagBuildSystem(c, k.ident)
 	switch {
 	case from == "commits", from == "auto" && (token == "" || fg.kind == ""):
 		opts.Source = tagstep.FromCommits
@@ -395,41 +393,6 @@ func splitRemote(u string) (host, path string) {
 // projectPath trims a remote URL's path to the project: group/project.
 func projectPath(p string) string {
 	return strings.Trim(strings.TrimSuffix(strings.Trim(p, "/"), ".git"), "/")
-}
-
-// signature is the identity of relman's tags and commits.
-func signature(s *settings, c *job, repo *gitrepo.Repo) object.Signature {
-	name, email := s.str("git-user-name"), s.str("git-user-email")
-	if name == "" || email == "" {
-		dn, de := "relman", "relman@users.noreply.localhost"
-		switch c.kind {
-		case ci.GitHub:
-			dn, de = "github-actions[bot]", "41898282+github-actions[bot]@users.noreply.github.com"
-		case ci.GitLab:
-			if n := s.getenv("GITLAB_USER_NAME"); n != "" {
-				dn = n
-			}
-			if e := s.getenv("GITLAB_USER_EMAIL"); e != "" {
-				de = e
-			}
-		default:
-			if cfg, err := repo.Git().ConfigScoped(config.GlobalScope); err == nil {
-				if cfg.User.Name != "" {
-					dn = cfg.User.Name
-				}
-				if cfg.User.Email != "" {
-					de = cfg.User.Email
-				}
-			}
-		}
-		if name == "" {
-			name = dn
-		}
-		if email == "" {
-			email = de
-		}
-	}
-	return object.Signature{Name: name, Email: email, When: c.env.Now()}
 }
 
 func tagOutputs(c *job, r *tagstep.Result) {
