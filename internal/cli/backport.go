@@ -60,6 +60,7 @@ func backportRun(ctx context.Context, c *job) error {
 		b.WriteString("- `" + mdCode(u.Branch) + "`: " + u.Kind + "\n")
 	}
 	c.summary = b.String()
+	c.report = backportReport(res, k.branch, v.String())
 	return nil
 }
 

@@ -118,7 +118,8 @@ type job struct {
 	kind     ci.Kind
 	args     []string
 	outputs  []ci.Output
-	summary  string
+	summary  string // Markdown, for the CI step summary
+	report   string // plain text, for people at a terminal (see report.go)
 	synopsis string
 }
 
@@ -182,6 +183,9 @@ func runStep(ctx context.Context, env Env, name string, args []string, define fu
 			return ExitUsage
 		}
 		return ExitFailed
+	}
+	if c.report != "" && rep.Report(c.report) {
+		return ExitOK // locally, the report stands for the summary and the outputs
 	}
 	if c.summary != "" {
 		if err := rep.Summary(c.summary); err != nil {

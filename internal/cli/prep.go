@@ -77,6 +77,7 @@ func prepRun(ctx context.Context, c *job) error {
 	c.output("next-version", next)
 	c.output("branches", strings.Join(branches, ","))
 	c.summary = b.String()
+	c.report = prepReport(res)
 	return nil
 }
 

@@ -118,6 +118,7 @@ func tagRun(ctx context.Context, c *job) error {
 	tagOutputs(c, res)
 	c.output("release-url", releaseURL)
 	c.summary = tagSummary(res, opts.Notes)
+	c.report = tagReport(res, opts.Notes, s.set["dry-run"], k.remote)
 	return nil
 }
 
