@@ -262,7 +262,7 @@ func pushUser(c *job, repo *gitrepo.Repo, remote string) string {
 		return "oauth2"
 	}
 	u, _ := repo.RemoteURL(remote)
-	if host, _ := splitRemote(u); strings.Contains(host, "gitlab") {
+	if host, _ := gitrepo.SplitRemoteURL(u); strings.Contains(host, "gitlab") {
 		return "oauth2"
 	}
 	return "x-access-token"
