@@ -46,7 +46,9 @@ type Options struct {
 	VersionFiles func(files *gitrepo.TreeFiles) ([]string, error)
 	DryRun       bool
 	Author       func() object.Signature
-	Log          Logger
+	// Committer is the merge commits' committer; nil means Author.
+	Committer func() object.Signature
+	Log       Logger
 
 	beforePush func(attempt int) // tests: move the remote in between
 }
@@ -221,29 +223,49 @@ func bringUp(ctx context.Context, o Options, t string, old plumbing.Hash) (plumb
 	if err != nil {
 		return old, "", err
 	}
-	var foreign []string
+	var foreign, prepped []string
 	for _, c := range own.Commits {
 		if !isRelmanCommit(c) {
 			subject, _, _ := strings.Cut(c.Message, "\n")
 			foreign = append(foreign, short(c.Hash)+" "+subject)
+			continue
+		}
+		// A prep commit changes version files only: what it changed is a
+		// version file, whatever build-system this run was given.
+		if isPrepCommit(c) && len(c.ParentHashes) == 1 {
+			paths, err := o.Repo.ChangedPaths(c.ParentHashes[0], c.Hash)
+			if err != nil {
+				return old, "", err
+			}
+			prepped = append(prepped, paths...)
 		}
 	}
 	kept := map[string][]byte{}
+	filesOnly := false
 	if len(foreign) == 0 {
-		kept, foreign, err = versionFilesKept(o, base, old)
+		kept, foreign, err = versionFilesKept(o, base, old, prepped)
 		if err != nil {
 			return old, "", err
 		}
+		filesOnly = true
 	}
 	if len(foreign) > 0 {
+		hint := ""
+		if filesOnly {
+			hint = "If those files carry the version, give this step the build-system and version-files settings the tag and prep-commit steps use. "
+		}
 		return old, "", fmt.Errorf("%w: %s has commits that are not in %s and are not relman's own version commits:\n  %s\n"+
-			"relman brings release branches up by fast-forward, or by a merge when only its version commits differ, and never forces a push. "+
+			"relman brings release branches up by fast-forward, or by a merge when only its version commits differ, and never forces a push. %s"+
 			"Fix it by hand: merge %s into %s (or move those commits to %s), push, then re-run this job",
-			ErrDiverged, t, o.Branch, strings.Join(foreign, "\n  "), o.Branch, t, o.Branch)
+			ErrDiverged, t, o.Branch, strings.Join(foreign, "\n  "), hint, o.Branch, t, o.Branch)
+	}
+	author, committer := o.Author(), object.Signature{}
+	if o.Committer != nil {
+		committer = o.Committer()
 	}
 	msg := fmt.Sprintf("Merge %s %s into %s [skip ci]\n\n%s: %s\n", o.Branch, o.Version, t, Trailer, o.Version)
 	h, err := o.Repo.CommitFiles(gitrepo.CommitOptions{
-		Parent: o.Source, Parents: []plumbing.Hash{old, o.Source}, Files: kept, Message: msg, Author: o.Author(),
+		Parent: o.Source, Parents: []plumbing.Hash{old, o.Source}, Files: kept, Message: msg, Author: author, Committer: committer,
 	})
 	if err != nil {
 		return old, "", err
@@ -253,7 +275,8 @@ func bringUp(ctx context.Context, o Options, t string, old plumbing.Hash) (plumb
 
 // versionFilesKept checks that the target changed nothing but version
 // files since the merge base, and returns the target's version files.
-func versionFilesKept(o Options, base, target plumbing.Hash) (map[string][]byte, []string, error) {
+// prepped are the files relman's prep commits changed: version files too.
+func versionFilesKept(o Options, base, target plumbing.Hash, prepped []string) (map[string][]byte, []string, error) {
 	tf, err := o.Repo.Files(target)
 	if err != nil {
 		return nil, nil, err
@@ -268,6 +291,7 @@ func versionFilesKept(o Options, base, target plumbing.Hash) (map[string][]byte,
 			return nil, nil, fmt.Errorf("read the version files of the release branch: %w", err)
 		}
 	}
+	allowed = append(allowed, prepped...)
 	kept := map[string][]byte{}
 	var foreign []string
 	for _, p := range changed {
@@ -287,6 +311,15 @@ func versionFilesKept(o Options, base, target plumbing.Hash) (map[string][]byte,
 func isRelmanCommit(c *object.Commit) bool {
 	for _, line := range strings.Split(c.Message, "\n") {
 		if strings.HasPrefix(line, PrepTrailer+": ") || strings.HasPrefix(line, Trailer+": ") {
+			return true
+		}
+	}
+	return false
+}
+
+func isPrepCommit(c *object.Commit) bool {
+	for _, line := range strings.Split(c.Message, "\n") {
+		if strings.HasPrefix(line, PrepTrailer+": ") {
 			return true
 		}
 	}

@@ -259,3 +259,52 @@ func TestPushRace(t *testing.T) {
 		t.Errorf("err = %v, want a rejected push after the retries", err)
 	}
 }
+
+// TestVersionFilesFromPrepCommits: without a build system (the simple
+// default), the files relman's own prep commits changed still count as
+// version files, so a Python project's bring-up merge works and keeps the
+// branch's VERSION; a change that no prep commit explains is still refused,
+// naming the settings.
+func TestVersionFilesFromPrepCommits(t *testing.T) {
+	runSimple := func(g *gittest.Repo, ver string) (*Result, error) {
+		dir := g.Clone("main")
+		repo, err := gitrepo.Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer repo.Close()
+		head, _, _ := repo.Head()
+		return Run(context.Background(), Options{
+			Repo: repo, Source: head, Branch: "main", DefaultBranch: "main", BranchPrefix: "release/",
+			Version: semver.MustParse(ver), Remote: "origin",
+			Author: func() object.Signature { return gittest.Sig(gittest.Epoch) }, Log: &nopLog{},
+		})
+	}
+	g := gittest.New(t)
+	base := g.Commit("main", "feat: a", map[string]string{"VERSION": "1.3.0.dev0\n", "src": "1"})
+	g.SetBranch("release/1", base)
+	g.SetBranch("release/1.2", base)
+	g.Commit("release/1.2", "Prepare next development version 1.2.1.dev0 [skip ci]\n\nRelman-Prep: 1.2.1.dev0\n", map[string]string{"VERSION": "1.2.1.dev0\n"})
+	g.Commit("main", "fix: b", map[string]string{"src": "2"})
+	if _, err := runSimple(g, "1.2.1"); err != nil {
+		t.Fatalf("bring-up over a prep commit without build-system: %v", err)
+	}
+	r, _ := gitrepo.Open(g.Remote)
+	defer r.Close()
+	files, _ := r.Files(remoteHeads(t, g)["release/1.2"])
+	if v, _ := files.ReadFile("VERSION"); string(v) != "1.2.1.dev0\n" {
+		t.Errorf("VERSION on release/1.2 = %q, want its own 1.2.1.dev0 kept", v)
+	}
+
+	// A bring-up merge whose tree differs in a file no prep commit touched.
+	g2 := gittest.New(t)
+	base2 := g2.Commit("main", "feat: a", map[string]string{"VERSION": "1.3.0.dev0\n", "src": "1"})
+	g2.SetBranch("release/1", base2)
+	g2.SetBranch("release/1.2", base2)
+	g2.Commit("release/1.2", "Merge main 1.2.0 into release/1.2 [skip ci]\n\nRelman-Backport: 1.2.0\n", map[string]string{"pom.xml": "<project/>"})
+	g2.Commit("main", "fix: b", map[string]string{"src": "2"})
+	_, err := runSimple(g2, "1.2.1")
+	if !errors.Is(err, ErrDiverged) || !strings.Contains(err.Error(), "changes pom.xml") || !strings.Contains(err.Error(), "build-system and version-files settings") {
+		t.Fatalf("err = %v, want ErrDiverged naming the file and the settings", err)
+	}
+}

@@ -424,3 +424,20 @@ func (w quietWriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// Report writes a step's report for people at a terminal: in Local mode
+// with [Text] it goes to Stdout in place of the outputs (which stay for
+// [JSON] and the runners), cleaned of control characters and with masked
+// secrets redacted. It reports whether it wrote; elsewhere it writes
+// nothing, and the caller publishes the Markdown summary and the outputs.
+func (r *Reporter) Report(text string) bool {
+	if r.kind != Local || r.format != Text {
+		return false
+	}
+	text = r.clean(text)
+	if !strings.HasSuffix(text, "\n") {
+		text += "\n"
+	}
+	io.WriteString(r.out, text)
+	return true
+}

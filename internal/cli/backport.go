@@ -4,15 +4,13 @@ import (
 	"context"
 	"strings"
 
-	"github.com/go-git/go-git/v5/plumbing/object"
-
 	"github.com/relman-dev/relman/internal/backport"
 	"github.com/relman-dev/relman/internal/version"
 )
 
 func backportCommand(s *settings) (string, step) {
-	s.add("version", "", "the release this run follows (the tag step's version output; default: the release tag at HEAD)")
-	s.add("impact", "", "the release's impact (the tag step's impact output); the version decides, this is checked against it")
+	s.addChecked("version", "", "the release this run follows (the tag step's version output; default: the release tag at HEAD)", checkReleaseVersion)
+	s.addChecked("impact", "", "the release's impact (the tag step's impact output); the version decides, this is checked against it", checkImpact)
 	addBuildSystemSettings(s)
 	addRemoteSettings(s)
 	return "relman backport-branch: after a release, bring the release branches release/N and release/N.M up to it, or create them", backportRun
@@ -46,7 +44,7 @@ func backportRun(ctx context.Context, c *job) error {
 		Repo: k.repo, Source: k.head, Branch: k.branch, DefaultBranch: k.defaultBranch,
 		BranchPrefix: s.str("branch-prefix"), Version: v, Remote: k.remote, Auth: k.auth(),
 		VersionFiles: bs.versionFiles, DryRun: k.dryRun, Log: c.rep,
-		Author: func() object.Signature { return signature(s, c, k.repo) },
+		Author: k.ident.author, Committer: k.ident.committer,
 	})
 	if err != nil {
 		return err
@@ -62,6 +60,7 @@ func backportRun(ctx context.Context, c *job) error {
 		b.WriteString("- `" + mdCode(u.Branch) + "`: " + u.Kind + "\n")
 	}
 	c.summary = b.String()
+	c.report = backportReport(res, k.branch, v.String())
 	return nil
 }
 

@@ -3,8 +3,6 @@ package cli
 import (
 	"strings"
 
-	"github.com/go-git/go-git/v5/plumbing/object"
-
 	"github.com/relman-dev/relman/internal/gitrepo"
 	"github.com/relman-dev/relman/internal/imagepin"
 	"github.com/relman-dev/relman/internal/tagstep"
@@ -19,7 +17,7 @@ type buildSystem struct {
 }
 
 func addBuildSystemSettings(s *settings) {
-	s.add("build-system", "simple", "simple (the pipeline commit), maven (every pom of the reactor) or python (VERSION)")
+	s.addEnum("build-system", "simple", "simple (the pipeline commit), maven (every pom of the reactor) or python (VERSION)", []string{"simple", "maven", "python"})
 	s.add("version-files", "", "more files that carry the version, comma or newline separated: package.json, gradle.properties, pyproject.toml, Chart.yaml, Cargo.toml, PATH:FORMAT, PATH=REGEX, or PATH:image=REPO[@DIGEST] (the file's REPO:TAG image references, set to the release's tag and digest)")
 }
 
@@ -62,11 +60,11 @@ func (b *buildSystem) versionFiles(files *gitrepo.TreeFiles) ([]string, error) {
 }
 
 // tagBuildSystem is what the tag step points the tag at.
-func (b *buildSystem) tagBuildSystem(c *job, author func() object.Signature) tagstep.BuildSystem {
+func (b *buildSystem) tagBuildSystem(c *job, id identity) tagstep.BuildSystem {
 	if len(b.editors) == 0 {
 		return tagstep.Simple{}
 	}
-	return tagstep.VersionCommit{Editors: b.editors, Author: author, Log: c.rep}
+	return tagstep.VersionCommit{Editors: b.editors, Author: id.author, Committer: id.committer, Log: c.rep}
 }
 
 // splitVersionFiles splits the version-files setting at newlines and at

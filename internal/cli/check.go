@@ -20,8 +20,8 @@ import (
 func checkCommand(s *settings) (string, step) {
 	s.add("labels", "", "the merge request's labels, comma separated (default: from the forge, the pull_request event or CI_MERGE_REQUEST_LABELS)")
 	s.add("target-branch", "", "the merge request's target branch (default: the pull_request event or CI_MERGE_REQUEST_TARGET_BRANCH_NAME)")
-	s.add("number", "", "the merge request's number (default: the pull_request event or CI_MERGE_REQUEST_IID)")
-	s.add("stable-release", "", "the target's STABLE_RELEASE switch, for the version preview", "STABLE_RELEASE")
+	s.addChecked("number", "", "the merge request's number (default: the pull_request event or CI_MERGE_REQUEST_IID)", checkPositive)
+	s.addSwitch("stable-release", "the target's STABLE_RELEASE switch, for the version preview", version.ParseStable, "STABLE_RELEASE")
 	s.add("label-major", impact.DefaultLabels.Major, "label of major changes")
 	s.add("label-minor", impact.DefaultLabels.Minor, "label of minor changes")
 	s.add("label-patch", impact.DefaultLabels.Patch, "label of patch changes")
@@ -97,9 +97,9 @@ func checkRun(ctx context.Context, c *job) error {
 	if err := names.Validate(); err != nil {
 		return usageError{err}
 	}
-	stable, err := version.ParseStable(s.str("stable-release"))
+	stable, err := s.boolean("stable-release")
 	if err != nil {
-		return usageError{err}
+		return err
 	}
 	mr := runnerMergeRequest(s, c.kind)
 	if n := s.str("number"); n != "" {

@@ -118,7 +118,8 @@ type job struct {
 	kind     ci.Kind
 	args     []string
 	outputs  []ci.Output
-	summary  string
+	summary  string // Markdown, for the CI step summary
+	report   string // plain text, for people at a terminal (see report.go)
 	synopsis string
 }
 
@@ -133,7 +134,7 @@ func addCommonSettings(s *settings) {
 	s.add("default-branch", "", "the default branch (default: from CI, the remote's HEAD, or the forge)")
 	s.add("remote", "origin", "the remote to push to")
 	s.addBool("dry-run", "compute and print what would change, write nothing")
-	s.add("output", "text", "local output format: text or json")
+	s.addEnum("output", "text", "local output format: text or json", []string{"text", "json"})
 }
 
 // runStep parses the settings common to every step, builds the reporter for
@@ -142,14 +143,16 @@ func runStep(ctx context.Context, env Env, name string, args []string, define fu
 	s := newSettings(name, env.Getenv, env.Stderr)
 	addCommonSettings(s)
 	synopsis, run := define(s)
-	s.fs.Usage = func() { s.usage(env.Stderr, synopsis) }
+	s.fs.SetOutput(io.Discard) // errors are reported below, the usage on --help only
+	s.fs.Usage = func() {}
 
 	rest, err := s.parse(args)
 	if errors.Is(err, flag.ErrHelp) {
+		s.usage(env.Stderr, synopsis)
 		return ExitOK
 	}
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "relman %s: %v\n", name, err)
+		fmt.Fprintf(env.Stderr, "relman %s: %v\nRun \"relman %s --help\" for its settings.\n", name, err, name)
 		return ExitUsage
 	}
 	kind := ci.Detect(env.Getenv)
@@ -180,6 +183,9 @@ func runStep(ctx context.Context, env Env, name string, args []string, define fu
 			return ExitUsage
 		}
 		return ExitFailed
+	}
+	if c.report != "" && rep.Report(c.report) {
+		return ExitOK // locally, the report stands for the summary and the outputs
 	}
 	if c.summary != "" {
 		if err := rep.Summary(c.summary); err != nil {

@@ -4,15 +4,13 @@ import (
 	"context"
 	"strings"
 
-	"github.com/go-git/go-git/v5/plumbing/object"
-
 	"github.com/relman-dev/relman/internal/prep"
 	"github.com/relman-dev/relman/internal/tagstep"
 )
 
 func prepCommand(s *settings) (string, step) {
-	s.add("version", "", "the release this run follows (the tag step's version output; default: the release tag at HEAD)")
-	s.add("snapshot", prep.SnapshotNext, "next: the next minor (or patch on release/N.M) as -SNAPSHOT / .dev0; branch: <branch>-SNAPSHOT, set once")
+	s.addChecked("version", "", "the release this run follows (the tag step's version output; default: the release tag at HEAD)", checkReleaseVersion)
+	s.addEnum("snapshot", prep.SnapshotNext, "next: the next minor (or patch on release/N.M) as -SNAPSHOT / .dev0; branch: <branch>-SNAPSHOT, set once", []string{prep.SnapshotNext, prep.SnapshotBranch})
 	addBuildSystemSettings(s)
 	addRemoteSettings(s)
 	return "relman prep-commit: set the next development version on every branch the release touched", prepRun
@@ -44,7 +42,7 @@ func prepRun(ctx context.Context, c *job) error {
 		Repo: k.repo, Branch: k.branch, DefaultBranch: k.defaultBranch, BranchPrefix: s.str("branch-prefix"),
 		Version: v, Remote: k.remote, Auth: k.auth(), Editors: bs.editors, Python: bs.name == "python",
 		Snapshot: snapshot, DryRun: k.dryRun, Log: c.rep,
-		Author: func() object.Signature { return signature(s, c, k.repo) },
+		Author: k.ident.author, Committer: k.ident.committer,
 	})
 	if err != nil {
 		return err
@@ -79,6 +77,7 @@ func prepRun(ctx context.Context, c *job) error {
 	c.output("next-version", next)
 	c.output("branches", strings.Join(branches, ","))
 	c.summary = b.String()
+	c.report = prepReport(res)
 	return nil
 }
 

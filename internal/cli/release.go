@@ -74,6 +74,7 @@ type checkout struct {
 	token, pushToken string
 	cred             credential
 	dryRun           bool
+	ident            identity
 }
 
 func (k *checkout) auth() gitrepo.Auth {
@@ -120,6 +121,7 @@ func openCheckout(ctx context.Context, c *job) (*checkout, error) {
 	if k.defaultBranch, err = resolveDefaultBranch(ctx, s, c, k.repo, k.remote, k.forge, k.token); err != nil {
 		return nil, err
 	}
+	k.ident = resolveIdentity(c, k.repo)
 	ok = true
 	return k, nil
 }
@@ -128,10 +130,10 @@ func openCheckout(ctx context.Context, c *job) (*checkout, error) {
 func addRemoteSettings(s *settings) {
 	s.add("branch-prefix", "release/", "prefix of release branches (release/N, release/N.M)")
 	s.add("tag-prefix", "", `prefix of release tags, e.g. "v"`)
-	s.add("forge", "", "github or gitlab (default: detected from CI or the remote URL)")
+	s.addChecked("forge", "", "github or gitlab (default: detected from CI or the remote URL)", checkForge)
 	s.add("api-url", "", "forge API URL (default: GITHUB_API_URL, CI_API_V4_URL, or from the remote URL)")
 	s.add("project", "", "OWNER/NAME on GitHub, project id or path on GitLab (default: from CI or the remote URL)")
 	s.add("token", "", "forge token: authenticates pushes over HTTPS", "GITHUB_TOKEN", "GITLAB_TOKEN")
-	s.add("git-user-name", "", "commit author name (default: the CI bot, else git config user.name, else relman)")
-	s.add("git-user-email", "", "commit author email")
+	s.add("git-user-name", "", "author and committer name of relman's commits and tags (default: GIT_AUTHOR_NAME / GIT_COMMITTER_NAME, else the CI bot, else git config user.name, else relman)")
+	s.add("git-user-email", "", "author and committer email (default: GIT_AUTHOR_EMAIL / GIT_COMMITTER_EMAIL, else the CI bot, else git config user.email)")
 }

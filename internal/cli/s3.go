@@ -99,6 +99,10 @@ func s3TakeAsset(env Env, name string, args []string, define func(*settings) (st
 				continue
 			}
 			if st, ok := probe.byName[n]; ok && st.isBool {
+				if i+1 < len(args) && switchWord(args[i+1]) {
+					i++
+					out = append(out, args[i]) // --delete true: the switch's value
+				}
 				continue
 			}
 			if n == "h" || n == "help" {

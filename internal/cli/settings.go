@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -25,7 +26,15 @@ type setting struct {
 	usage  string
 	env    []string // further variables read after RELMAN_NAME, e.g. STABLE_RELEASE
 	isBool bool
-	value  *string
+	// parseBool reads a switch's value; parseSwitch unless the switch keeps
+	// older spellings of its own (stable-release: version.ParseStable).
+	parseBool func(string) (bool, error)
+	// options are the allowed values of an enum setting (compared without
+	// case), nil for free text.
+	options []string
+	// check validates a free-text value when it is set; nil accepts any.
+	check func(string) error
+	value *string
 }
 
 // settings is a command's flag set with relman's lookup rules.
@@ -52,34 +61,138 @@ func (s *settings) add(name, def, usage string, env ...string) {
 	s.byName[name] = st
 }
 
-// addBool adds a switch: --NAME alone means true.
+// addEnum adds a setting whose value is one of options (any case).
+func (s *settings) addEnum(name, def, usage string, options []string, env ...string) {
+	s.add(name, def, usage, env...)
+	s.byName[name].options = options
+}
+
+// addChecked adds a free-text setting whose value check validates as soon
+// as the settings are parsed.
+func (s *settings) addChecked(name, def, usage string, check func(string) error, env ...string) {
+	s.add(name, def, usage, env...)
+	s.byName[name].check = check
+}
+
+// addBool adds a switch: --NAME alone means true; --NAME=VALUE (or
+// --NAME VALUE with VALUE true or false) sets it. See parseSwitch.
 func (s *settings) addBool(name, usage string, env ...string) {
-	st := &setting{name: name, def: "false", usage: usage, env: env, isBool: true, value: new(string)}
-	s.fs.Var(boolValue{st.value}, name, usage)
+	s.addSwitch(name, usage, parseSwitch, env...)
+}
+
+// addSwitch adds a switch with its own value parser, for switches that keep
+// older spellings (the seed's STABLE_RELEASE).
+func (s *settings) addSwitch(name, usage string, parse func(string) (bool, error), env ...string) {
+	st := &setting{name: name, def: "false", usage: usage, env: env, isBool: true, parseBool: parse, value: new(string)}
+	s.fs.Var(switchValue{st}, name, usage)
 	s.list = append(s.list, st)
 	s.byName[name] = st
 }
 
-type boolValue struct{ p *string }
+// parseSwitch reads a switch's value: true/false, yes/no, y/n, t/f in any
+// case, or an integer (0 is false, any other is true: the spelling of the
+// seed's STABLE_RELEASE, so that every switch reads the same values).
+func parseSwitch(v string) (bool, error) {
+	v = strings.TrimSpace(v)
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return n != 0, nil
+	}
+	switch strings.ToLower(v) {
+	case "", "false", "no", "n", "f":
+		return false, nil
+	case "true", "yes", "y", "t":
+		return true, nil
+	}
+	return false, fmt.Errorf("%q is not a switch value: expected true or false (also yes/no, y/n, t/f, or an integer, 0 meaning false)", v)
+}
 
-func (b boolValue) String() string {
-	if b.p == nil {
+// switchValue is a switch's flag.Value. The value is checked right after
+// the flags are parsed (settings.parse), with the error naming the flag as
+// the user wrote it.
+type switchValue struct{ st *setting }
+
+func (b switchValue) String() string {
+	if b.st == nil {
 		return ""
 	}
-	return *b.p
+	return *b.st.value
 }
-func (b boolValue) Set(v string) error { *b.p = v; return nil }
-func (b boolValue) IsBoolFlag() bool   { return true }
 
+func (b switchValue) Set(v string) error {
+	*b.st.value = v
+	return nil
+}
+
+func (b switchValue) IsBoolFlag() bool { return true }
+
+// switchWord reports whether a lone argument after a switch is its value
+// (--dry-run false): only the words true and false, so that a positional
+// argument such as an s3 ASSET named "1" or "y" is never taken.
+func switchWord(a string) bool {
+	return strings.EqualFold(a, "true") || strings.EqualFold(a, "false")
+}
+
+// joinSwitchWords rewrites "--SWITCH true|false" as "--SWITCH=true|false":
+// the flag package reads a lone value after a switch as a positional
+// argument.
+func (s *settings) joinSwitchWords(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		out = append(out, a)
+		if !strings.HasPrefix(a, "-") || strings.Contains(a, "=") {
+			continue
+		}
+		if st, ok := s.byName[strings.TrimLeft(a, "-")]; ok && st.isBool && i+1 < len(args) && switchWord(args[i+1]) {
+			out[len(out)-1] = a + "=" + args[i+1]
+			i++
+		}
+	}
+	return out
+}
+
+// parse reads the flags and then checks every switch, enum and checked
+// setting wherever its value came from (flag, input or variable), so that a
+// bad value is a usage error before the step opens anything.
 func (s *settings) parse(args []string) ([]string, error) {
-	if err := s.fs.Parse(args); err != nil {
+	if err := s.fs.Parse(s.joinSwitchWords(args)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
 		}
 		return nil, usageError{err}
 	}
 	s.fs.Visit(func(f *flag.Flag) { s.set[f.Name] = true })
+	for _, st := range s.list {
+		var err error
+		switch {
+		case st.isBool:
+			_, err = s.boolean(st.name)
+		case st.options != nil:
+			_, err = s.oneOf(st.name, st.options...)
+		case st.check != nil:
+			if v, src := s.get(st.name); strings.TrimSpace(v) != "" {
+				if cerr := st.check(strings.TrimSpace(v)); cerr != nil {
+					err = usagef("%s: %v", sourceName(st.name, src), cerr)
+				}
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 	return s.fs.Args(), nil
+}
+
+// sourceName names where a value came from the way the user gave it:
+// "--name", "input name", "RELMAN_NAME", or "name" for the default.
+func sourceName(name, src string) string {
+	if src == "" {
+		return name
+	}
+	return src
 }
 
 // envName is RELMAN_ + upper snake case of a setting name.
@@ -120,15 +233,58 @@ func (s *settings) str(name string) string {
 	return strings.TrimSpace(v)
 }
 
+// boolean reads a switch. The flag wins; without it the switch is on when
+// its action input or any of its variables turns it on: a variable set to
+// false does not hide the next one, because a GitLab component passes every
+// boolean input on as a variable (RELMAN_STABLE_RELEASE=false by default)
+// and must not hide the project's STABLE_RELEASE.
 func (s *settings) boolean(name string) (bool, error) {
-	v, src := s.get(name)
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "", "false", "0", "no", "n", "f":
-		return false, nil
-	case "true", "1", "yes", "y", "t":
-		return true, nil
+	st, ok := s.byName[name]
+	if !ok || !st.isBool {
+		panic("relman: not a switch: " + name)
 	}
-	return false, usagef("%s: %q is not a boolean: expected true or false", src, v)
+	if s.set[name] {
+		on, err := st.parseBool(*st.value)
+		if err != nil {
+			return false, usagef("--%s: %v", name, err)
+		}
+		return on, nil
+	}
+	for _, src := range s.sources(st) {
+		v := s.getenv(src.env)
+		if src.input {
+			v = strings.TrimSpace(v)
+		}
+		if v == "" {
+			continue
+		}
+		on, err := st.parseBool(v)
+		if err != nil {
+			return false, usagef("%s: %v", src.name, err)
+		}
+		if on {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// origin is one place a setting's value is read from, after its flag.
+type origin struct {
+	env   string // the variable
+	name  string // how the user calls it: "input dry-run", "RELMAN_DRY_RUN"
+	input bool
+}
+
+func (s *settings) sources(st *setting) []origin {
+	var out []origin
+	if s.github {
+		out = append(out, origin{env: inputName(st.name), name: "input " + st.name, input: true})
+	}
+	for _, e := range append([]string{envName(st.name)}, st.env...) {
+		out = append(out, origin{env: e, name: e})
+	}
+	return out
 }
 
 // oneOf checks a setting against its allowed values.
@@ -140,7 +296,7 @@ func (s *settings) oneOf(name string, allowed ...string) (string, error) {
 			return a, nil
 		}
 	}
-	return "", usagef("%s: unknown value %q: expected one of %s", src, v, strings.Join(allowed, ", "))
+	return "", usagef("%s: unknown value %q: expected one of %s", sourceName(name, src), v, strings.Join(allowed, ", "))
 }
 
 // usage prints the command's settings.

@@ -4,15 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"os"
 	"regexp"
 	"strconv"
 	"strings"
 
-	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/relman-dev/relman/internal/ci"
 	"github.com/relman-dev/relman/internal/forge"
@@ -25,12 +22,12 @@ import (
 )
 
 func tagCommand(s *settings) (string, step) {
-	s.add("impact-from", "auto", "where impacts come from: labels, commits, or auto (labels when a forge token is set)")
-	s.add("stable-release", "", "force 1.0.0 on a 0.x line: a non-zero integer or true/t/yes/y", "STABLE_RELEASE")
+	s.addEnum("impact-from", "auto", "where impacts come from: labels, commits, or auto (labels when a forge token is set)", []string{"auto", "labels", "commits"})
+	s.addSwitch("stable-release", "force 1.0.0 on a 0.x line (STABLE_RELEASE: a non-zero integer or true/t/yes/y)", version.ParseStable, "STABLE_RELEASE")
 	addBuildSystemSettings(s)
-	s.add("work-item-pattern", "", `regular expressions of work item ids in titles, comma or newline separated, e.g. "[A-Z]+-[0-9]+"`)
-	s.add("work-item-url", "", "link of a work item: {id} is replaced by its id, e.g. https://jira.example.com/browse/{id}")
-	s.add("notes-limit", "50", "changes listed in the release notes; the rest are counted")
+	s.addChecked("work-item-pattern", "", `regular expressions of work item ids in titles, comma or newline separated, e.g. "[A-Z]+-[0-9]+"`, checkWorkItemPatterns)
+	s.addChecked("work-item-url", "", "link of a work item: {id} is replaced by its id, e.g. https://jira.example.com/browse/{id}", checkHTTPURL)
+	s.addChecked("notes-limit", "50", "changes listed in the release notes; the rest are counted", checkPositive)
 	s.addBool("publish-release", "also publish a GitHub Release / GitLab Release on the tag, with the release notes (idempotent)")
 	s.add("label-major", impact.DefaultLabels.Major, "label of major changes")
 	s.add("label-minor", impact.DefaultLabels.Minor, "label of minor changes")
@@ -41,9 +38,9 @@ func tagCommand(s *settings) (string, step) {
 
 func tagRun(ctx context.Context, c *job) error {
 	s := c.s
-	stable, err := version.ParseStable(s.str("stable-release"))
+	stable, err := s.boolean("stable-release")
 	if err != nil {
-		return usageError{err}
+		return err
 	}
 	labels := impact.Labels{Major: s.str("label-major"), Minor: s.str("label-minor"), Patch: s.str("label-patch")}
 	if err := labels.Validate(); err != nil {
@@ -74,10 +71,10 @@ func tagRun(ctx context.Context, c *job) error {
 		BranchPrefix: s.str("branch-prefix"), TagPrefix: s.str("tag-prefix"), Remote: k.remote,
 		Auth: k.auth(), Labels: labels, Stable: stable,
 		DryRun: k.dryRun, Log: c.rep,
-		Tagger: func() object.Signature { return signature(s, c, k.repo) },
+		Tagger: k.ident.committer, // git's tagger is the committer
 		Notes:  notes,
 	}
-	opts.BuildSystem = bs.tagBuildSystem(c, opts.Tagger)
+	opts.BuildSystem = bs.tagBuildSystem(c, k.ident)
 	switch {
 	case from == "commits", from == "auto" && (token == "" || fg.kind == ""):
 		opts.Source = tagstep.FromCommits
@@ -120,6 +117,7 @@ func tagRun(ctx context.Context, c *job) error {
 	tagOutputs(c, res)
 	c.output("release-url", releaseURL)
 	c.summary = tagSummary(res, opts.Notes)
+	c.report = tagReport(res, opts.Notes, s.set["dry-run"], k.remote)
 	return nil
 }
 
@@ -307,7 +305,7 @@ func resolveForge(s *settings, c *job, repo *gitrepo.Repo, remote string) (forge
 		return f, usagef("forge: unknown value %q: expected github or gitlab", kind)
 	}
 	remoteURL, _ := repo.RemoteURL(remote)
-	host, path := splitRemote(remoteURL)
+	host, path := gitrepo.SplitRemoteURL(remoteURL)
 	if kind == "" {
 		switch {
 		case c.kind == ci.GitHub:
@@ -364,72 +362,6 @@ func resolveForge(s *settings, c *job, repo *gitrepo.Repo, remote string) (forge
 		}
 	}
 	return f, nil
-}
-
-// splitRemote reads host and project path from a remote URL
-// (https://host/group/project.git or git@host:group/project.git).
-func splitRemote(u string) (host, path string) {
-	if u == "" {
-		return "", ""
-	}
-	if i := strings.Index(u, "://"); i < 0 {
-		// scp-like: git@host:group/project.git. Like git, a colon after a
-		// slash is a local path (./a:b), not a host.
-		colon := strings.Index(u, ":")
-		if colon <= 0 || strings.Contains(u[:colon], "/") {
-			return "", ""
-		}
-		host = u[strings.LastIndex(u[:colon], "@")+1 : colon]
-		if host == "" || strings.ContainsAny(host, "?#\\ \t\r\n") {
-			return "", ""
-		}
-		return host, projectPath(u[colon+1:])
-	}
-	p, err := url.Parse(u)
-	if err != nil || p.Hostname() == "" || p.Scheme == "file" {
-		return "", ""
-	}
-	return p.Hostname(), projectPath(p.Path)
-}
-
-// projectPath trims a remote URL's path to the project: group/project.
-func projectPath(p string) string {
-	return strings.Trim(strings.TrimSuffix(strings.Trim(p, "/"), ".git"), "/")
-}
-
-// signature is the identity of relman's tags and commits.
-func signature(s *settings, c *job, repo *gitrepo.Repo) object.Signature {
-	name, email := s.str("git-user-name"), s.str("git-user-email")
-	if name == "" || email == "" {
-		dn, de := "relman", "relman@users.noreply.localhost"
-		switch c.kind {
-		case ci.GitHub:
-			dn, de = "github-actions[bot]", "41898282+github-actions[bot]@users.noreply.github.com"
-		case ci.GitLab:
-			if n := s.getenv("GITLAB_USER_NAME"); n != "" {
-				dn = n
-			}
-			if e := s.getenv("GITLAB_USER_EMAIL"); e != "" {
-				de = e
-			}
-		default:
-			if cfg, err := repo.Git().ConfigScoped(config.GlobalScope); err == nil {
-				if cfg.User.Name != "" {
-					dn = cfg.User.Name
-				}
-				if cfg.User.Email != "" {
-					de = cfg.User.Email
-				}
-			}
-		}
-		if name == "" {
-			name = dn
-		}
-		if email == "" {
-			email = de
-		}
-	}
-	return object.Signature{Name: name, Email: email, When: c.env.Now()}
 }
 
 func tagOutputs(c *job, r *tagstep.Result) {

@@ -65,6 +65,8 @@ type CommitOptions struct {
 	Files   map[string][]byte // slash-separated path → new content (files must exist or be new)
 	Message string
 	Author  object.Signature
+	// Committer is the commit's committer; the zero value means Author.
+	Committer object.Signature
 }
 
 // CommitFiles writes a commit whose tree is Parent's tree with Files
@@ -87,13 +89,21 @@ func (r *Repo) CommitFiles(o CommitOptions) (plumbing.Hash, error) {
 		return plumbing.ZeroHash, err
 	}
 	c := &object.Commit{
-		Author: o.Author, Committer: o.Author, Message: o.Message,
+		Author: o.Author, Committer: committerOr(o.Committer, o.Author), Message: o.Message,
 		TreeHash: th, ParentHashes: []plumbing.Hash{o.Parent},
 	}
 	if len(o.Parents) > 0 {
 		c.ParentHashes = o.Parents
 	}
 	return r.store(c.Encode)
+}
+
+// committerOr is c, or author when c is the zero signature.
+func committerOr(c, author object.Signature) object.Signature {
+	if c.Name == "" && c.Email == "" {
+		return author
+	}
+	return c
 }
 
 // rewriteTree returns the hash of tree t (at dir) with changes applied.

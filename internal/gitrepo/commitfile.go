@@ -93,8 +93,9 @@ type CommitFileOptions struct {
 	Path    string
 	Content []byte
 	Message string
-	// Author is also the committer.
-	Author object.Signature
+	Author  object.Signature
+	// Committer is the commit's committer; the zero value means Author.
+	Committer object.Signature
 	// Attempts bounds the pushes tried when the remote rejects one because
 	// the branch moved; 5 when zero.
 	Attempts int
@@ -160,7 +161,7 @@ func (r *Repo) CommitFile(ctx context.Context, o CommitFileOptions) (CommitFileR
 		target := parent
 		if tree != pc.TreeHash {
 			target, err = r.writeCommit(&object.Commit{
-				Author: o.Author, Committer: o.Author, Message: o.Message,
+				Author: o.Author, Committer: committerOr(o.Committer, o.Author), Message: o.Message,
 				TreeHash: tree, ParentHashes: []plumbing.Hash{parent},
 			})
 			if err != nil {

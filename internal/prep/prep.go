@@ -50,7 +50,9 @@ type Options struct {
 	Snapshot      string // SnapshotNext (default) or SnapshotBranch
 	DryRun        bool
 	Author        func() object.Signature
-	Log           Logger
+	// Committer is the prep commits' committer; nil means Author.
+	Committer func() object.Signature
+	Log       Logger
 	// Attempts bounds the pushes per branch when the remote moves on (default 5).
 	Attempts int
 
@@ -188,10 +190,11 @@ func prepare(ctx context.Context, o Options, p Prepared) (Prepared, error) {
 			return p, nil
 		}
 		h, err := o.Repo.CommitFiles(gitrepo.CommitOptions{
-			Parent:  head,
-			Files:   write,
-			Message: fmt.Sprintf("Prepare next development version %s [skip ci]\n\nRelease %s is out; new changes on %s go into %s.\n\n%s: %s\n", p.Version, o.Version, p.Branch, p.Version, Trailer, p.Version),
-			Author:  author,
+			Parent:    head,
+			Files:     write,
+			Message:   fmt.Sprintf("Prepare next development version %s [skip ci]\n\nRelease %s is out; new changes on %s go into %s.\n\n%s: %s\n", p.Version, o.Version, p.Branch, p.Version, Trailer, p.Version),
+			Author:    author,
+			Committer: committer(o, author),
 		})
 		if err != nil {
 			return p, err
@@ -212,4 +215,12 @@ func prepare(ctx context.Context, o Options, p Prepared) (Prepared, error) {
 		return p, nil
 	}
 	return p, fmt.Errorf("%w: %s was updated %d times while preparing %s; re-run this job", ErrPushRetries, p.Branch, o.Attempts, p.Version)
+}
+
+// committer is the committer of a prep commit: o.Committer, else author.
+func committer(o Options, author object.Signature) object.Signature {
+	if o.Committer == nil {
+		return author
+	}
+	return o.Committer()
 }

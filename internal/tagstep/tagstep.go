@@ -209,7 +209,10 @@ func once(ctx context.Context, o Options, line version.Line) (*Result, error) {
 			againCommit = p.Commit
 		}
 	}
-	if again != nil {
+	// A re-run changes nothing, except that STABLE_RELEASE turns a 0.x
+	// release of this very commit into 1.0.0 (the spec: "even with no new
+	// MRs"); a re-run after that finds 1.0.0 and stops here.
+	if again != nil && !(o.Stable && again.v.Major() == 0 && res.Previous != nil && res.Previous.Major() == 0) {
 		res.Latest = rel.highest(again.v)
 		return existing(o, res, again.tag.Name, againCommit)
 	}

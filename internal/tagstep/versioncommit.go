@@ -24,7 +24,17 @@ const ReleaseTrailer = "Relman-Release"
 type VersionCommit struct {
 	Editors versionfile.Multi
 	Author  func() object.Signature
-	Log     Logger
+	// Committer is the version commit's committer; nil means Author.
+	Committer func() object.Signature
+	Log       Logger
+}
+
+// callOr is f(), or def when f is nil.
+func callOr(f func() object.Signature, def object.Signature) object.Signature {
+	if f == nil {
+		return def
+	}
+	return f()
 }
 
 // ReleaseCommit writes the version commit (nothing in a dry run, where the
@@ -56,10 +66,11 @@ func (b VersionCommit) ReleaseCommit(_ context.Context, repo *gitrepo.Repo, sour
 		return plumbing.ZeroHash, nil
 	}
 	h, err := repo.CommitFiles(gitrepo.CommitOptions{
-		Parent:  source,
-		Files:   write,
-		Message: fmt.Sprintf("Release %s [skip ci]\n\n%s: %s\n", v, ReleaseTrailer, v),
-		Author:  author,
+		Parent:    source,
+		Files:     write,
+		Message:   fmt.Sprintf("Release %s [skip ci]\n\n%s: %s\n", v, ReleaseTrailer, v),
+		Author:    author,
+		Committer: callOr(b.Committer, author),
 	})
 	if err != nil {
 		return plumbing.ZeroHash, err

@@ -265,3 +265,68 @@ func TestMavenReleaseCommitGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestStableRerunOnReleasedCommit: STABLE_RELEASE on a 0.x line releases
+// 1.0.0 even when the pipeline commit is already released as 0.x (no new
+// change since 0.4.4), for a tag on the commit itself and for a version
+// commit on top of it; a re-run after 1.0.0 changes nothing.
+func TestStableRerunOnReleasedCommit(t *testing.T) {
+	for _, bs := range []string{"simple", "python"} {
+		t.Run(bs, func(t *testing.T) {
+			g := gittest.New(t)
+			source := g.Commit("main", "fix: last 0.x fix", map[string]string{"VERSION": "0.4.4.dev0\n", "src.py": "x"})
+			if bs == "python" {
+				files := g.Files(source)
+				files["VERSION"] = "0.4.4\n"
+				g.Tag("0.4.4", g.CommitObject("Release 0.4.4", files, source), true)
+			} else {
+				g.Tag("0.4.4", source, true)
+			}
+			g.Push()
+			dir := g.Clone("main")
+			run := func() *Result {
+				t.Helper()
+				repo, err := gitrepo.Open(dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer repo.Close()
+				head, _, _ := repo.Head()
+				eds, err := versionfile.New(versionfile.Config{BuildSystem: bs})
+				if err != nil {
+					t.Fatal(err)
+				}
+				sig := func() object.Signature { return gittest.Sig(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)) }
+				log := &testLog{}
+				var build BuildSystem = Simple{}
+				if len(eds) > 0 {
+					build = VersionCommit{Editors: eds, Author: sig, Log: log}
+				}
+				res, err := Run(context.Background(), Options{
+					Repo: repo, Commit: head, Branch: "main", DefaultBranch: "main", BranchPrefix: "release/", Remote: "origin",
+					Source: FromCommits, Labels: impact.DefaultLabels, Tagger: sig, Log: log, Stable: true,
+					BuildSystem: build,
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return res
+			}
+			res := run()
+			if !res.Released || res.Tag != "1.0.0" {
+				t.Fatalf("released %v %q (%s), want 1.0.0", res.Released, res.Tag, res.Reason)
+			}
+			if bs == "python" {
+				if res.Commit == source {
+					t.Errorf("python: 1.0.0 points at the pipeline commit, want a version commit on it")
+				}
+			} else if res.Commit != source {
+				t.Errorf("simple: 1.0.0 points at %s, want the pipeline commit %s", res.Commit, source)
+			}
+			again := run()
+			if again.Released || !again.Existing || again.ExistingTag != "1.0.0" {
+				t.Errorf("re-run: released %v existing %v %q, want the existing 1.0.0", again.Released, again.Existing, again.ExistingTag)
+			}
+		})
+	}
+}
