@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -37,8 +36,9 @@ type packedStorage struct {
 }
 
 type pack struct {
-	idx *packIndex
-	p   *packfile.Packfile
+	idx   *packIndex // its slices point into the mapped index file
+	p     *packfile.Packfile
+	unmap func() error
 }
 
 // openPacks opens the pack files of gitDir/objects/pack with their indexes.
@@ -53,11 +53,12 @@ func openPacks(gitDir string, objects cache.Object) ([]*pack, error) {
 	closeAll := func() {
 		for _, p := range packs {
 			_ = p.p.Close()
+			_ = p.unmap()
 		}
 	}
 	for _, name := range names {
 		base := strings.TrimSuffix(filepath.Base(name), ".idx")
-		b, err := os.ReadFile(name)
+		b, unmap, err := mapFile(name)
 		if err != nil {
 			closeAll()
 			return nil, err
@@ -67,25 +68,27 @@ func openPacks(gitDir string, objects cache.Object) ([]*pack, error) {
 			err = fmt.Errorf("%w: it describes pack %x", idxfile.ErrMalformedIdxFile, mi.PackfileChecksum)
 		}
 		if err != nil {
+			_ = unmap()
 			closeAll()
 			return nil, fmt.Errorf("read %s: %w", name, err)
 		}
 		pf, err := fs.Open(base + ".pack")
 		if err != nil {
+			_ = unmap()
 			continue // an index without its pack: go-git's storage decides
 		}
 		ix := &packIndex{MemoryIndex: mi}
 		// No filesystem: objects come back in memory, never as lazy
 		// readers of a file that a later Close would invalidate.
-		packs = append(packs, &pack{idx: ix, p: packfile.NewPackfileWithCache(ix, nil, pf, objects, 0)})
+		packs = append(packs, &pack{idx: ix, p: packfile.NewPackfileWithCache(ix, nil, pf, objects, 0), unmap: unmap})
 	}
 	return packs, nil
 }
 
 // decodeIdx reads a version 2 pack index (git's pack-format.txt) into
-// go-git's MemoryIndex without copying: its slices point into b. go-git's
-// decoder copies every name and offset through small reads, a third of a
-// dry run's time on a large repository.
+// go-git's MemoryIndex without copying: its slices point into b (the
+// mapped file). go-git's decoder copies every name and offset through
+// small reads, a third of a dry run's time on a large repository.
 func decodeIdx(b []byte) (*idxfile.MemoryIndex, error) {
 	const head = 8 + 256*4
 	if len(b) < head+40 || !bytes.Equal(b[:4], []byte{0xff, 't', 'O', 'c'}) || binary.BigEndian.Uint32(b[4:8]) != 2 {
@@ -173,9 +176,13 @@ func (s *packedStorage) EncodedObjectSize(h plumbing.Hash) (int64, error) {
 }
 
 // Close closes the packs and go-git's storage.
+// Reads after Close go to go-git's storage.
 func (s *packedStorage) Close() error {
-	for _, p := range s.packs {
+	packs := s.packs
+	s.packs = nil
+	for _, p := range packs {
 		_ = p.p.Close()
+		_ = p.unmap()
 	}
 	return s.Storage.Close()
 }

@@ -56,7 +56,11 @@ type pushStats struct {
 // advertised, a tag must not exist yet), compare-and-swap (each command
 // names the old value the remote advertised, so a ref that moved meanwhile
 // fails the update) and all-or-nothing when atomic is set.
-func (r *Repo) push(ctx context.Context, remote string, auth Auth, atomic bool, updates []refUpdate) (pushStats, error) {
+//
+// check, when set, sees the remote's tags as this session advertises them
+// (name → the object each names) before anything is sent; its error ends
+// the push with nothing sent.
+func (r *Repo) push(ctx context.Context, remote string, auth Auth, atomic bool, updates []refUpdate, check func(map[string]plumbing.Hash) error) (pushStats, error) {
 	var st pushStats
 	_, u, err := r.remote(remote)
 	if err != nil {
@@ -82,6 +86,17 @@ func (r *Repo) push(ctx context.Context, remote string, auth Auth, atomic bool, 
 	remoteRefs, err := ar.AllReferences()
 	if err != nil {
 		return st, err
+	}
+	if check != nil {
+		tags := map[string]plumbing.Hash{}
+		for name, ref := range remoteRefs {
+			if name.IsTag() && ref.Type() == plumbing.HashReference {
+				tags[name.Short()] = ref.Hash()
+			}
+		}
+		if err := check(tags); err != nil {
+			return st, err
+		}
 	}
 
 	req := packp.NewReferenceUpdateRequestFromCapabilities(ar.Capabilities)

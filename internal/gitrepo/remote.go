@@ -175,7 +175,7 @@ func (r *Repo) PushRefs(ctx context.Context, remote string, auth Auth, atomic bo
 		}
 		updates[i] = refUpdate{Name: rs.Dst(""), New: h}
 	}
-	_, err := r.push(ctx, remote, auth, atomic, updates)
+	_, err := r.push(ctx, remote, auth, atomic, updates, nil)
 	switch {
 	case err == nil, errors.Is(err, errUpToDate):
 		return nil
@@ -203,7 +203,16 @@ func (r *Repo) resolveSrc(src string) (plumbing.Hash, error) {
 // PushTag pushes one tag (never forced). pushed is false when the remote
 // already had exactly this tag object: another run pushed the same tag.
 func (r *Repo) PushTag(ctx context.Context, remote string, auth Auth, name string) (pushed bool, err error) {
-	_, err = r.pushTag(ctx, remote, auth, name)
+	return r.PushTagChecked(ctx, remote, auth, name, nil)
+}
+
+// PushTagChecked is PushTag with a precondition: check sees the remote's
+// tags (name → object) as the push session advertises them, just before
+// anything is sent, and its error ends the push with nothing sent. The tag
+// step uses it to make sure no other pipeline released since it planned,
+// without listing the remote separately.
+func (r *Repo) PushTagChecked(ctx context.Context, remote string, auth Auth, name string, check func(map[string]plumbing.Hash) error) (pushed bool, err error) {
+	_, err = r.pushTag(ctx, remote, auth, name, check)
 	switch {
 	case err == nil:
 		return true, nil
@@ -218,13 +227,13 @@ func (r *Repo) PushTag(ctx context.Context, remote string, auth Auth, name strin
 	}
 }
 
-func (r *Repo) pushTag(ctx context.Context, remote string, auth Auth, name string) (pushStats, error) {
+func (r *Repo) pushTag(ctx context.Context, remote string, auth Auth, name string, check func(map[string]plumbing.Hash) error) (pushStats, error) {
 	ref := plumbing.NewTagReferenceName(name)
 	h, err := r.resolveSrc(ref.String())
 	if err != nil {
 		return pushStats{}, err
 	}
-	return r.push(ctx, remote, auth, false, []refUpdate{{Name: ref, New: h}})
+	return r.push(ctx, remote, auth, false, []refUpdate{{Name: ref, New: h}}, check)
 }
 
 func isRejection(err error) bool {

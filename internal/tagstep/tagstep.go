@@ -268,9 +268,13 @@ func once(ctx context.Context, o Options, line version.Line) (*Result, error) {
 		res.Previous = next.Base
 	}
 
-	// Before writing anything, make sure no other pipeline released first.
-	if err := checkRemote(ctx, o, tags); err != nil {
-		return nil, err
+	// A dry run compares with the remote's tags now; a release does it in
+	// its push, on the tags the push session sees just before it sends
+	// (one listing of the remote instead of two, and the narrowest window).
+	if o.DryRun {
+		if err := checkRemote(ctx, o, tags); err != nil {
+			return nil, err
+		}
 	}
 
 	target, err := o.BuildSystem.ReleaseCommit(ctx, o.Repo, o.Commit, next.Next, o.DryRun)
@@ -307,7 +311,9 @@ func once(ctx context.Context, o Options, line version.Line) (*Result, error) {
 	if err := o.Repo.CreateTag(gitrepo.TagOptions{Name: res.Tag, Target: target, Message: res.Notes, Tagger: o.Tagger()}); err != nil {
 		return nil, err
 	}
-	pushed, err := o.Repo.PushTag(ctx, o.Remote, o.Auth, res.Tag)
+	pushed, err := o.Repo.PushTagChecked(ctx, o.Remote, o.Auth, res.Tag, func(remote map[string]plumbing.Hash) error {
+		return remoteAhead(o, tags, remote)
+	})
 	if err == nil && !pushed {
 		// The remote already had this very tag object: another pipeline
 		// made the same release in the same second. It reports it; this
@@ -320,7 +326,8 @@ func once(ctx context.Context, o Options, line version.Line) (*Result, error) {
 		if derr := o.Repo.DeleteLocalTag(res.Tag); derr != nil {
 			o.Log.Warningf("%v", derr)
 		}
-		if errors.Is(err, gitrepo.ErrRejected) {
+		var ahead *remoteAheadError
+		if errors.Is(err, gitrepo.ErrRejected) || errors.As(err, &ahead) {
 			if ferr := o.Repo.FetchTags(ctx, o.Remote, o.Auth); ferr != nil {
 				return nil, fmt.Errorf("%w; then %w", err, ferr)
 			}
@@ -346,21 +353,33 @@ func existing(o Options, res *Result, tag string, commit plumbing.Hash) (*Result
 	return res, nil
 }
 
-// checkRemote compares the remote's release tags with the local ones; when
-// the remote has tags this clone lacks (or names differently), it fetches
-// them and asks for a new computation.
+// checkRemote compares the remote's release tags with the local ones (a
+// dry run: it only warns when the remote is ahead).
 func checkRemote(ctx context.Context, o Options, local []gitrepo.Tag) error {
 	if o.Remote == "" {
 		return nil
 	}
 	remote, err := o.Repo.RemoteTags(ctx, o.Remote, o.Auth)
-	if err != nil && o.DryRun {
+	if err != nil {
 		o.Log.Warningf("dry run: could not compare with the remote's tags: %v", err)
 		return nil
 	}
-	if err != nil {
-		return err
+	if err := remoteAhead(o, local, remote); err != nil {
+		o.Log.Warningf("%v: fetch the tags (the dry run does not)", err)
 	}
+	return nil
+}
+
+// remoteAheadError: the remote has a release tag this clone does not (or
+// names differently): another pipeline released since this clone was made.
+type remoteAheadError struct{ tag string }
+
+func (e *remoteAheadError) Error() string {
+	return fmt.Sprintf("the remote has release tag %s that this clone does not", e.tag)
+}
+
+// remoteAhead compares the remote's release tags with the local ones.
+func remoteAhead(o Options, local []gitrepo.Tag, remote map[string]plumbing.Hash) error {
 	have := map[string]plumbing.Hash{}
 	for _, t := range local {
 		have[t.Name] = t.Ref
@@ -370,14 +389,7 @@ func checkRemote(ctx context.Context, o Options, local []gitrepo.Tag) error {
 			continue
 		}
 		if have[name] != h {
-			if o.DryRun {
-				o.Log.Warningf("the remote has release tag %s that this clone does not: fetch the tags (the dry run does not)", name)
-				return nil
-			}
-			if err := o.Repo.FetchTags(ctx, o.Remote, o.Auth); err != nil {
-				return err
-			}
-			return errRetry
+			return &remoteAheadError{tag: name}
 		}
 	}
 	return nil

@@ -519,3 +519,31 @@ func TestTwoBranchesOneLine(t *testing.T) {
 		t.Errorf("main after: %+v %v, want 2.1.3 with !3 only", res, err)
 	}
 }
+
+// TestRemoteAheadCaughtAtPush: another pipeline released a newer version
+// after this clone was made. The push sees the remote's tags before it
+// sends, so no out-of-order 1.0.1 is pushed under 1.1.0: the run fetches,
+// computes again and finds its commit already released.
+func TestRemoteAheadCaughtAtPush(t *testing.T) {
+	g := gittest.New(t)
+	g.Tag("1.0.0", g.Head("main"), true)
+	f := &fakeForge{}
+	f.add(g, g.SquashMR("main", 1, "fix one"), "main", "ImpactPatch")
+	stale := g.Clone("main")
+	f.add(g, g.SquashMR("main", 2, "feat two"), "main", "ImpactMinor")
+	g.Tag("1.1.0", g.Head("main"), true)
+	g.Push()
+	res, log, err := runIn(t, stale, run{branch: "main", forge: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Released {
+		t.Errorf("released %s from a stale clone under 1.1.0", res.Tag)
+	}
+	if !log.has("info", "computing again") {
+		t.Errorf("the log does not say it computed again: %q", log.lines)
+	}
+	if _, ok := g.RemoteTags()["1.0.1"]; ok {
+		t.Error("1.0.1 reached the remote after 1.1.0")
+	}
+}
