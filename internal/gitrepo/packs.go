@@ -27,8 +27,9 @@ import (
 // object's offset back to its hash, and it builds that map for the whole
 // pack on the first read: a Go map of every object in the repository
 // (41 MB and most of a dry run's time on netty's 626k objects). Here the
-// reverse index is a sorted array of 16 bytes an object, built on the
-// first delta that needs it. Objects outside the packs found at Open
+// index file is mapped, not decoded, and the reverse index (8 bytes an
+// object, radix-sorted) is built only once a step has read many deltas
+// (see FindHash). Objects outside the packs found at Open
 // (loose objects, packs fetched later) are read by go-git as before.
 type packedStorage struct {
 	*filesystem.Storage
@@ -191,7 +192,10 @@ func (s *packedStorage) Close() error {
 // from a sorted array instead of a map of every object.
 type packIndex struct {
 	*idxfile.MemoryIndex
-	once sync.Once
+	mu     sync.Mutex
+	seen   map[int64]plumbing.Hash // offsets looked up by hash, until rev is built
+	misses int                     // offsets answered without the reverse index
+	once   sync.Once
 	// rev holds offset<<posBits | position, sorted: position counts the
 	// index's names in order (its Names slices one after the other).
 	rev   []uint64
@@ -278,13 +282,54 @@ func radixSort(keys []uint64) []uint64 {
 	return keys
 }
 
-// FindHash returns the hash of the object at offset o.
+// buildAfter is the number of offsets FindHash answers without the
+// reverse index before it builds it: a step that reads a few objects
+// (a push, the tags of a line) never pays for indexing the whole pack,
+// and one that reads many pays once.
+const buildAfter = 4096
+
+// FindHash returns the hash of the object at offset o. go-git's pack
+// reader asks it only for delta bases, and only to look them up in the
+// object cache: until the reverse index is built, an offset not seen yet
+// gets a key that no object has (0xff… and the offset), the cache misses
+// and the base is read by its offset, as it would be anyway.
 func (ix *packIndex) FindHash(o int64) (plumbing.Hash, error) {
-	ix.once.Do(ix.build)
+	if o < 0 || o >= 1<<(64-posBits) {
+		return plumbing.ZeroHash, plumbing.ErrObjectNotFound
+	}
+	ix.mu.Lock()
+	if ix.rev == nil && ix.err == nil {
+		if h, ok := ix.seen[o]; ok {
+			ix.mu.Unlock()
+			return h, nil
+		}
+		if ix.misses < buildAfter {
+			ix.misses++
+			ix.mu.Unlock()
+			var h plumbing.Hash
+			for i := range 12 {
+				h[i] = 0xff
+			}
+			binary.BigEndian.PutUint64(h[12:], uint64(o)) // o >= 0: checked above
+			return h, nil
+		}
+	}
+	ix.mu.Unlock()
+	return ix.lookup(o)
+}
+
+// lookup answers FindHash from the reverse index, built on first use.
+func (ix *packIndex) lookup(o int64) (plumbing.Hash, error) {
+	ix.once.Do(func() {
+		ix.mu.Lock()
+		defer ix.mu.Unlock()
+		ix.build()
+		ix.seen = nil
+	})
 	if ix.err != nil {
 		return plumbing.ZeroHash, ix.err
 	}
-	if o < 0 || o >= 1<<(64-posBits) {
+	if o < 0 {
 		return plumbing.ZeroHash, plumbing.ErrObjectNotFound
 	}
 	off := uint64(o)
@@ -300,8 +345,22 @@ func (ix *packIndex) FindHash(o int64) (plumbing.Hash, error) {
 	return h, nil
 }
 
-// FindOffset is MemoryIndex's lookup without its side map of every
-// offset looked up.
+// remember notes the hash at an offset looked up by hash, so that a later
+// delta against that object finds it in the cache.
+func (ix *packIndex) remember(o int64, h plumbing.Hash) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.rev != nil || len(ix.seen) >= buildAfter {
+		return
+	}
+	if ix.seen == nil {
+		ix.seen = map[int64]plumbing.Hash{}
+	}
+	ix.seen[o] = h
+}
+
+// FindOffset is MemoryIndex's lookup (without its side map of every
+// offset looked up).
 func (ix *packIndex) FindOffset(h plumbing.Hash) (int64, error) {
 	k := ix.FanoutMapping[h[0]]
 	if k < 0 || k >= len(ix.Names) {
@@ -319,6 +378,7 @@ func (ix *packIndex) FindOffset(h plumbing.Hash) (int64, error) {
 			if err != nil || o > math.MaxInt64 {
 				return 0, fmt.Errorf("%w: offset of %s out of range", idxfile.ErrMalformedIdxFile, h)
 			}
+			ix.remember(int64(o), h)
 			return int64(o), nil
 		case c < 0:
 			lo = mid + 1

@@ -81,6 +81,35 @@ func TestPackedStorageReadsWhatGoGitReads(t *testing.T) {
 	defer theirs.Close()
 
 	ix := packs[0].idx
+	// Read every object first by hash through the pack: delta bases are
+	// found by offset without the reverse index.
+	for i := range 2 {
+		iter, _ := ix.Entries()
+		for {
+			e, err := iter.Next()
+			if err != nil {
+				break
+			}
+			if i == 1 {
+				ix.seen = nil // no remembered offsets: every base by its key
+			}
+			a, err := ours.EncodedObject(plumbing.AnyObject, e.Hash)
+			if err != nil {
+				t.Fatalf("ours: %s: %v", e.Hash, err)
+			}
+			b, err := theirs.EncodedObject(plumbing.AnyObject, e.Hash)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Type() != b.Type() || a.Hash() != e.Hash || read(t, a) != read(t, b) {
+				t.Errorf("object %s differs before the reverse index: %s/%s", e.Hash, a.Type(), b.Type())
+			}
+		}
+	}
+	if ix.misses == 0 || ix.rev != nil {
+		t.Fatalf("delta bases were not found without the reverse index (%d misses)", ix.misses)
+	}
+	offsets := map[int64]plumbing.Hash{}
 	iter, err := ix.Entries()
 	if err != nil {
 		t.Fatal(err)
@@ -92,9 +121,7 @@ func TestPackedStorageReadsWhatGoGitReads(t *testing.T) {
 			break
 		}
 		n++
-		if h, err := ix.FindHash(int64(e.Offset)); err != nil || h != e.Hash {
-			t.Errorf("FindHash(%d) = %s, %v; want %s", e.Offset, h, err, e.Hash)
-		}
+		offsets[int64(e.Offset)] = e.Hash
 		if o, err := ix.FindOffset(e.Hash); err != nil || o != int64(e.Offset) {
 			t.Errorf("FindOffset(%s) = %d, %v; want %d", e.Hash, o, err, e.Offset)
 		}
@@ -121,6 +148,18 @@ func TestPackedStorageReadsWhatGoGitReads(t *testing.T) {
 	}
 	if n < 120 {
 		t.Fatalf("the pack holds %d objects, want 120", n)
+	}
+	// Then the reverse index, exact for every offset.
+	for o, want := range offsets {
+		if h, err := ix.lookup(o); err != nil || h != want {
+			t.Errorf("lookup(%d) = %s, %v; want %s", o, h, err, want)
+		}
+	}
+	ix.misses = buildAfter
+	for o, want := range offsets {
+		if h, err := ix.FindHash(o); err != nil || h != want {
+			t.Errorf("FindHash(%d) = %s, %v; want %s", o, h, err, want)
+		}
 	}
 	if _, err := ix.FindHash(1); err == nil {
 		t.Error("FindHash of an offset inside an object found something")

@@ -350,9 +350,14 @@ func (r *Repo) addTree(ctx context.Context, h plumbing.Hash, typ plumbing.Object
 	return nil
 }
 
-// peelCommit follows tag objects from h to a commit of this clone.
+// peelCommit follows tag objects from h to a commit of this clone. A tag
+// names its target's type, so the commit itself is not read.
 func (r *Repo) peelCommit(h plumbing.Hash) (plumbing.Hash, bool) {
+	typ := plumbing.AnyObject
 	for range 10 {
+		if typ == plumbing.CommitObject {
+			return h, r.git.Storer.HasEncodedObject(h) == nil
+		}
 		o, err := r.git.Storer.EncodedObject(plumbing.AnyObject, h)
 		if err != nil {
 			return plumbing.ZeroHash, false
@@ -365,7 +370,7 @@ func (r *Repo) peelCommit(h plumbing.Hash) (plumbing.Hash, bool) {
 			if err != nil {
 				return plumbing.ZeroHash, false
 			}
-			h = t.Target
+			h, typ = t.Target, t.TargetType
 		default:
 			return plumbing.ZeroHash, false
 		}

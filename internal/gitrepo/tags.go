@@ -55,13 +55,23 @@ type PeeledTag struct {
 	Commit    plumbing.Hash
 	Annotated bool
 	Message   string // the annotated tag's message
+
+	targetType plumbing.ObjectType // of the last tag object read
 }
 
-// Peel follows a tag to its commit (through nested tag objects).
+// Peel follows a tag to its commit (through nested tag objects). A tag
+// object names its target's type: the commit is checked to exist, not read.
 func (r *Repo) Peel(t Tag) (PeeledTag, error) {
 	p := PeeledTag{Tag: t}
 	h := t.Ref
 	for range 10 {
+		if p.Annotated && p.targetType == plumbing.CommitObject {
+			if err := r.git.Storer.HasEncodedObject(h); err != nil {
+				return p, fmt.Errorf("read tag %s: object %s: %w", t.Name, h, err)
+			}
+			p.Commit = h
+			return p, nil
+		}
 		obj, err := r.git.Storer.EncodedObject(plumbing.AnyObject, h)
 		if err != nil {
 			return p, fmt.Errorf("read tag %s: object %s: %w", t.Name, h, err)
@@ -78,7 +88,7 @@ func (r *Repo) Peel(t Tag) (PeeledTag, error) {
 			if !p.Annotated {
 				p.Annotated, p.Message = true, to.Message
 			}
-			h = to.Target
+			h, p.targetType = to.Target, to.TargetType
 		default:
 			return p, fmt.Errorf("tag %s points at a %s, not a commit", t.Name, obj.Type())
 		}
