@@ -353,6 +353,9 @@ func (r *Repo) addTree(ctx context.Context, h plumbing.Hash, typ plumbing.Object
 // peelCommit follows tag objects from h to a commit of this clone. A tag
 // names its target's type, so the commit itself is not read.
 func (r *Repo) peelCommit(h plumbing.Hash) (plumbing.Hash, bool) {
+	if c, ok := r.peeledCommit(h); ok {
+		return c, true
+	}
 	typ := plumbing.AnyObject
 	for range 10 {
 		if typ == plumbing.CommitObject {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5"
@@ -28,6 +29,9 @@ type Repo struct {
 	gitDir  string
 	git     *git.Repository
 	storage *packedStorage
+
+	peelMu sync.Mutex
+	peeled map[plumbing.Hash]plumbing.Hash // tag object → the commit it names (Peel)
 }
 
 // objectCacheSize bounds the decoded objects kept in memory (go-git's

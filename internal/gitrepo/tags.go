@@ -70,6 +70,7 @@ func (r *Repo) Peel(t Tag) (PeeledTag, error) {
 				return p, fmt.Errorf("read tag %s: object %s: %w", t.Name, h, err)
 			}
 			p.Commit = h
+			r.rememberPeel(t.Ref, h)
 			return p, nil
 		}
 		obj, err := r.git.Storer.EncodedObject(plumbing.AnyObject, h)
@@ -94,6 +95,24 @@ func (r *Repo) Peel(t Tag) (PeeledTag, error) {
 		}
 	}
 	return p, fmt.Errorf("tag %s: too many nested tag objects", t.Name)
+}
+
+// rememberPeel notes the commit a tag object names, for the push that
+// peels the remote's tags after the step has peeled its own.
+func (r *Repo) rememberPeel(tag, commit plumbing.Hash) {
+	r.peelMu.Lock()
+	defer r.peelMu.Unlock()
+	if r.peeled == nil {
+		r.peeled = map[plumbing.Hash]plumbing.Hash{}
+	}
+	r.peeled[tag] = commit
+}
+
+func (r *Repo) peeledCommit(tag plumbing.Hash) (plumbing.Hash, bool) {
+	r.peelMu.Lock()
+	defer r.peelMu.Unlock()
+	c, ok := r.peeled[tag]
+	return c, ok
 }
 
 var _ storer.ReferenceIter = (storer.ReferenceIter)(nil)
