@@ -58,8 +58,9 @@ type pushStats struct {
 // fails the update) and all-or-nothing when atomic is set.
 //
 // check, when set, sees the remote's tags as this session advertises them
-// (name → the object each names) before anything is sent; its error ends
-// the push with nothing sent.
+// (name → the object each names) before anything is sent, unless the
+// remote holds every update already; its error ends the push with nothing
+// sent.
 func (r *Repo) push(ctx context.Context, remote string, auth Auth, atomic bool, updates []refUpdate, check func(map[string]plumbing.Hash) error) (pushStats, error) {
 	var st pushStats
 	_, u, err := r.remote(remote)
@@ -86,17 +87,6 @@ func (r *Repo) push(ctx context.Context, remote string, auth Auth, atomic bool, 
 	remoteRefs, err := ar.AllReferences()
 	if err != nil {
 		return st, err
-	}
-	if check != nil {
-		tags := map[string]plumbing.Hash{}
-		for name, ref := range remoteRefs {
-			if name.IsTag() && ref.Type() == plumbing.HashReference {
-				tags[name.Short()] = ref.Hash()
-			}
-		}
-		if err := check(tags); err != nil {
-			return st, err
-		}
 	}
 
 	req := packp.NewReferenceUpdateRequestFromCapabilities(ar.Capabilities)
@@ -131,6 +121,17 @@ func (r *Repo) push(ctx context.Context, remote string, auth Auth, atomic bool, 
 	}
 	if len(req.Commands) == 0 {
 		return st, errUpToDate
+	}
+	if check != nil {
+		tags := map[string]plumbing.Hash{}
+		for name, ref := range remoteRefs {
+			if name.IsTag() && ref.Type() == plumbing.HashReference {
+				tags[name.Short()] = ref.Hash()
+			}
+		}
+		if err := check(tags); err != nil {
+			return st, err
+		}
 	}
 	st.Commands = len(req.Commands)
 
