@@ -9,7 +9,7 @@ import (
 )
 
 func backportCommand(s *settings) (string, step) {
-	s.addChecked("version", "", "the release this run follows (the tag step's version output; default: the release tag at HEAD)", checkReleaseVersion)
+	s.addChecked("version", "", "the release this run follows (the tag step's version output; default: the release tag at HEAD)", checkReleaseVersion).regex = releaseVersionRegex
 	s.addChecked("impact", "", "the release's impact (the tag step's impact output); the version decides, this is checked against it", checkImpact)
 	addBuildSystemSettings(s)
 	addRemoteSettings(s)

@@ -2,10 +2,8 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 
@@ -29,66 +27,21 @@ func checkCommand(s *settings) (string, step) {
 	return "relman check: on a merge request, require exactly one impact label that fits the target branch, and preview the version it releases", checkRun
 }
 
-// mrContext is what the runner tells about the merge request.
+// mrContext is the merge request being checked.
 type mrContext struct {
 	number int
 	title  string
 	target string
 	labels []string
 	known  bool // labels came from the runner
-	defBr  string
 }
 
-func runnerMergeRequest(s *settings, kind ci.Kind) mrContext {
-	var m mrContext
-	switch kind {
-	case ci.GitHub:
-		b, err := os.ReadFile(s.getenv("GITHUB_EVENT_PATH"))
-		if err != nil {
-			break
-		}
-		var ev struct {
-			PullRequest *struct {
-				Number int    `json:"number"`
-				Title  string `json:"title"`
-				Labels []struct {
-					Name string `json:"name"`
-				} `json:"labels"`
-				Base struct {
-					Ref string `json:"ref"`
-				} `json:"base"`
-			} `json:"pull_request"`
-			Repository struct {
-				DefaultBranch string `json:"default_branch"`
-			} `json:"repository"`
-		}
-		if json.Unmarshal(b, &ev) != nil || ev.PullRequest == nil {
-			break
-		}
-		m.number, m.title, m.target, m.known = ev.PullRequest.Number, ev.PullRequest.Title, ev.PullRequest.Base.Ref, true
-		for _, l := range ev.PullRequest.Labels {
-			m.labels = append(m.labels, l.Name)
-		}
-		m.defBr = ev.Repository.DefaultBranch
-	case ci.GitLab:
-		if iid := s.getenv("CI_MERGE_REQUEST_IID"); iid != "" {
-			m.number, _ = strconv.Atoi(iid)
-			m.title, m.target, m.known = s.getenv("CI_MERGE_REQUEST_TITLE"), s.getenv("CI_MERGE_REQUEST_TARGET_BRANCH_NAME"), true
-			m.labels = splitList(s.getenv("CI_MERGE_REQUEST_LABELS"))
-			m.defBr = s.getenv("CI_DEFAULT_BRANCH")
-		}
+func runnerMergeRequest(run ci.Context) mrContext {
+	m := run.MergeRequest
+	if m == nil {
+		return mrContext{}
 	}
-	return m
-}
-
-func splitList(v string) []string {
-	var out []string
-	for _, x := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '\n' }) {
-		if x = strings.TrimSpace(x); x != "" {
-			out = append(out, x)
-		}
-	}
-	return out
+	return mrContext{number: m.Number, title: m.Title, target: m.Target, labels: m.Labels, known: true}
 }
 
 func checkRun(ctx context.Context, c *job) error {
@@ -101,7 +54,7 @@ func checkRun(ctx context.Context, c *job) error {
 	if err != nil {
 		return err
 	}
-	mr := runnerMergeRequest(s, c.kind)
+	mr := runnerMergeRequest(c.ci)
 	if n := s.str("number"); n != "" {
 		if mr.number, err = strconv.Atoi(n); err != nil || mr.number <= 0 {
 			return usagef("number %q: expected the merge request's number", n)
@@ -113,7 +66,7 @@ func checkRun(ctx context.Context, c *job) error {
 	if mr.target == "" {
 		return usagef("no merge request here: run relman check in a merge request pipeline (GitLab) or on pull_request events (GitHub), or pass --target-branch and --labels")
 	}
-	cred := resolveCredential(s, c.kind)
+	cred := resolveCredential(s, c.ci)
 	maskToken(c, cred.token)
 	token := ""
 
@@ -121,7 +74,7 @@ func checkRun(ctx context.Context, c *job) error {
 	var releases version.Releases
 	defaultBranch := s.str("default-branch")
 	if defaultBranch == "" {
-		defaultBranch = mr.defBr
+		defaultBranch = c.ci.DefaultBranch
 	}
 	var fg forgeInfo
 	repo, rerr := gitrepo.Open(s.str("repo"))
@@ -157,7 +110,7 @@ func checkRun(ctx context.Context, c *job) error {
 
 	// Labels: the setting, else the forge as it is now (a re-run after
 	// labelling sees the new label), else what the runner says.
-	labels := splitList(s.str("labels"))
+	labels := ci.SplitList(s.str("labels"))
 	switch {
 	case len(labels) > 0:
 	case token != "" && fg.kind != "" && mr.number > 0:

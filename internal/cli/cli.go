@@ -37,22 +37,6 @@ type Env struct {
 // Version is the relman version, set at build time with -ldflags.
 var Version = "dev"
 
-const usageText = `relman: release management for git repositories
-
-Usage:
-  relman tag [settings]       compute the next version from merged changes, tag and push it
-  relman backport-branch      bring release/N and release/N.M up to the release, or create them
-  relman prep-commit          set the next development version on the branches the release touched
-  relman check                on a merge request: require one impact label, preview the version
-  relman releasedef generate  write release-NAME.yml pinning every artifact's version from git tags
-  relman s3 SUBCOMMAND        release assets in a versioned S3 bucket: versioning, sync, status,
-                              versions, diff, rollback (relman s3 help)
-  relman version              print relman's version
-  relman help [command]       show help
-
-Run "relman tag --help" for the settings of a step.
-`
-
 // Main runs relman and returns its exit status.
 func Main(ctx context.Context, env Env) int {
 	if env.Getenv == nil {
@@ -62,23 +46,17 @@ func Main(ctx context.Context, env Env) int {
 		env.Now = time.Now
 	}
 	if len(env.Args) == 0 {
-		fmt.Fprint(env.Stderr, usageText)
+		fmt.Fprint(env.Stderr, usageText())
 		return ExitUsage
 	}
 	cmd, args := env.Args[0], env.Args[1:]
+	if st := findStep(cmd); st != nil {
+		return runStep(ctx, env, st.name, args, st.define)
+	}
+	if g := findGroup(cmd); g != nil {
+		return groupMain(ctx, env, g, args)
+	}
 	switch cmd {
-	case "tag":
-		return runStep(ctx, env, "tag", args, tagCommand)
-	case "backport-branch":
-		return runStep(ctx, env, "backport-branch", args, backportCommand)
-	case "prep-commit":
-		return runStep(ctx, env, "prep-commit", args, prepCommand)
-	case "check":
-		return runStep(ctx, env, "check", args, checkCommand)
-	case "releasedef":
-		return releasedefMain(ctx, env, args)
-	case "s3":
-		return s3Main(ctx, env, args)
 	case "action":
 		return actionMain(ctx, env, args) // the GitHub Action's entrypoint: the step from INPUT_STEP
 	case "catalog":
@@ -98,11 +76,43 @@ func Main(ctx context.Context, env Env) int {
 		if len(args) > 0 {
 			return Main(ctx, Env{Args: []string{args[0], "--help"}, Stdout: env.Stdout, Stderr: env.Stderr, Getenv: env.Getenv, Now: env.Now})
 		}
-		fmt.Fprint(env.Stdout, usageText)
+		fmt.Fprint(env.Stdout, usageText())
 		return ExitOK
 	}
-	fmt.Fprintf(env.Stderr, "relman: unknown command %q\n\n%s", cmd, usageText)
+	fmt.Fprintf(env.Stderr, "relman: unknown command %q\n\n%s", cmd, usageText())
 	return ExitUsage
+}
+
+// groupMain dispatches "relman GROUP SUBCOMMAND" (relman s3 sync).
+func groupMain(ctx context.Context, env Env, g *stepGroup, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(env.Stderr, g.usage())
+		return ExitUsage
+	}
+	sub, rest := args[0], args[1:]
+	switch sub {
+	case "help", "-h", "--help":
+		fmt.Fprint(env.Stdout, g.usage())
+		return ExitOK
+	}
+	st := findStep(g.name + " " + sub)
+	if st == nil {
+		fmt.Fprintf(env.Stderr, "relman %s: unknown subcommand %q\n\n%s", g.name, sub, g.usage())
+		return ExitUsage
+	}
+	if st.asset {
+		var asset string
+		var err error
+		rest, asset, err = takeAsset(env, st, rest)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "relman %s: %v\n", st.name, err)
+			return ExitUsage
+		}
+		if asset != "" {
+			rest = append([]string{"--asset", asset}, rest...)
+		}
+	}
+	return runStep(ctx, env, st.name, rest, st.define)
 }
 
 // step is one command: it reads its settings and runs, returning the
@@ -115,7 +125,7 @@ type job struct {
 	env      Env
 	s        *settings
 	rep      *ci.Reporter
-	kind     ci.Kind
+	ci       ci.Context // what the runner says, read once per run
 	args     []string
 	outputs  []ci.Output
 	summary  string // Markdown, for the CI step summary
@@ -142,7 +152,7 @@ func addCommonSettings(s *settings) {
 func runStep(ctx context.Context, env Env, name string, args []string, define func(*settings) (string, step)) int {
 	s := newSettings(name, env.Getenv, env.Stderr)
 	addCommonSettings(s)
-	synopsis, run := define(s)
+	synopsis, exec := define(s)
 	s.fs.SetOutput(io.Discard) // errors are reported below, the usage on --help only
 	s.fs.Usage = func() {}
 
@@ -155,26 +165,26 @@ func runStep(ctx context.Context, env Env, name string, args []string, define fu
 		fmt.Fprintf(env.Stderr, "relman %s: %v\nRun \"relman %s --help\" for its settings.\n", name, err, name)
 		return ExitUsage
 	}
-	kind := ci.Detect(env.Getenv)
+	run := ci.ReadContext(env.Getenv) // the runner's variables, read once
 	formatName, err := s.oneOf("output", "text", "json")
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "relman %s: %v\n", name, err)
 		return ExitUsage
 	}
 	format, _ := ci.ParseFormat(formatName)
-	rep, err := ci.New(ci.Options{Kind: kind, Format: format, Getenv: env.Getenv, Stdout: env.Stdout, Stderr: env.Stderr, Dir: s.str("repo")})
+	rep, err := ci.New(ci.Options{Kind: run.Kind, Format: format, Getenv: env.Getenv, Stdout: env.Stdout, Stderr: env.Stderr, Dir: s.str("repo")})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "relman %s: %v\n", name, err)
 		return ExitUsage
 	}
-	c := &job{env: env, s: s, rep: rep, kind: kind, args: rest, synopsis: synopsis}
+	c := &job{env: env, s: s, rep: rep, ci: run, args: rest, synopsis: synopsis}
 	if len(rest) > 0 {
 		rep.Errorf("relman %s: unexpected argument %q: settings are flags like --dry-run", name, rest[0])
 		return ExitUsage
 	}
 
 	end := rep.Section("relman_"+strings.ReplaceAll(name, "-", "_"), "relman "+name)
-	err = run(ctx, c)
+	err = exec(ctx, c)
 	end()
 	if err != nil {
 		rep.Errorf("relman %s: %v", name, err)

@@ -22,14 +22,14 @@ type identity struct {
 func resolveIdentity(c *job, repo *gitrepo.Repo) identity {
 	s := c.s
 	defName, defEmail := "relman", "relman@users.noreply.localhost"
-	switch c.kind {
+	switch c.ci.Kind {
 	case ci.GitHub:
 		defName, defEmail = "github-actions[bot]", "41898282+github-actions[bot]@users.noreply.github.com"
 	case ci.GitLab:
-		if n := s.getenv("GITLAB_USER_NAME"); n != "" {
+		if n := c.ci.GitLab.UserName; n != "" {
 			defName = n
 		}
-		if e := s.getenv("GITLAB_USER_EMAIL"); e != "" {
+		if e := c.ci.GitLab.UserEmail; e != "" {
 			defEmail = e
 		}
 	default:

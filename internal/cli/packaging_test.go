@@ -184,8 +184,8 @@ func TestPackagingAgreesWithCatalog(t *testing.T) {
 				}
 			}
 			for _, o := range st.Outputs {
-				if _, ok := a.Outputs[o]; !ok {
-					t.Errorf("output %s of %s not declared", o, st.Name)
+				if _, ok := a.Outputs[o.Name]; !ok {
+					t.Errorf("output %s of %s not declared", o.Name, st.Name)
 				}
 			}
 		}
@@ -240,7 +240,7 @@ func TestPackagingAgreesWithCatalog(t *testing.T) {
 				want = append(want, [2]string{"`" + s.Name + "`", def + " | " + mdCell(s.Usage)})
 			}
 			for _, o := range st.Outputs {
-				want = append(want, [2]string{"`" + o + "`", mdCell(outputDocs[st.Name][o])})
+				want = append(want, [2]string{"`" + o.Name + "`", mdCell(o.Description)})
 			}
 			if diff := cmp.Diff(want, rows); diff != "" {
 				t.Errorf("README table of %s (-catalog +README):\n%s", st.Name, diff)

@@ -9,7 +9,7 @@ import (
 )
 
 func prepCommand(s *settings) (string, step) {
-	s.addChecked("version", "", "the release this run follows (the tag step's version output; default: the release tag at HEAD)", checkReleaseVersion)
+	s.addChecked("version", "", "the release this run follows (the tag step's version output; default: the release tag at HEAD)", checkReleaseVersion).regex = releaseVersionRegex
 	s.addEnum("snapshot", prep.SnapshotNext, "next: the next minor (or patch on release/N.M) as -SNAPSHOT / .dev0; branch: <branch>-SNAPSHOT, set once", []string{prep.SnapshotNext, prep.SnapshotBranch})
 	addBuildSystemSettings(s)
 	addRemoteSettings(s)

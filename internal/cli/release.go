@@ -85,7 +85,7 @@ func (k *checkout) auth() gitrepo.Auth {
 // remote, forge and token. The caller closes k.repo.
 func openCheckout(ctx context.Context, c *job) (*checkout, error) {
 	s := c.s
-	k := &checkout{remote: s.str("remote"), cred: resolveCredential(s, c.kind)}
+	k := &checkout{remote: s.str("remote"), cred: resolveCredential(s, c.ci)}
 	maskToken(c, k.cred.token)
 	var err error
 	if k.dryRun, err = s.boolean("dry-run"); err != nil {
@@ -104,7 +104,7 @@ func openCheckout(ctx context.Context, c *job) (*checkout, error) {
 	if k.head, checkedOut, err = k.repo.Head(); err != nil {
 		return nil, err
 	}
-	if k.branch = resolveBranch(s, c.kind, checkedOut); k.branch == "" {
+	if k.branch = resolveBranch(s, c.ci, checkedOut); k.branch == "" {
 		return nil, usagef("HEAD is detached and no CI branch is set: pass --branch NAME (the branch this commit is released from)")
 	}
 	if k.forge, err = resolveForge(s, c, k.repo, k.remote); err != nil {
@@ -113,7 +113,7 @@ func openCheckout(ctx context.Context, c *job) (*checkout, error) {
 	k.token = k.forge.token(c, k.cred)
 	remoteURL, _ := k.repo.RemoteURL(k.remote)
 	k.pushToken = k.cred.forRemote(c, k.remote, remoteURL)
-	if k.forge.kind == "gitlab" && k.pushToken != "" && k.pushToken == s.getenv("CI_JOB_TOKEN") {
+	if k.forge.kind == "gitlab" && k.pushToken != "" && k.pushToken == c.ci.GitLab.JobToken {
 		// GitLab 17.2+ takes pushes with the job token when the project
 		// allows it, from the user gitlab-ci-token only.
 		k.forge.pushUser = "gitlab-ci-token"
@@ -130,7 +130,7 @@ func openCheckout(ctx context.Context, c *job) (*checkout, error) {
 func addRemoteSettings(s *settings) {
 	s.add("branch-prefix", "release/", "prefix of release branches (release/N, release/N.M)")
 	s.add("tag-prefix", "", `prefix of release tags, e.g. "v"`)
-	s.addChecked("forge", "", "github or gitlab (default: detected from CI or the remote URL)", checkForge)
+	s.addEnum("forge", "", "github or gitlab (default: detected from CI or the remote URL)", []string{"", "github", "gitlab"})
 	s.add("api-url", "", "forge API URL (default: GITHUB_API_URL, CI_API_V4_URL, or from the remote URL)")
 	s.add("project", "", "OWNER/NAME on GitHub, project id or path on GitLab (default: from CI or the remote URL)")
 	s.add("token", "", "forge token: authenticates pushes over HTTPS", "GITHUB_TOKEN", "GITLAB_TOKEN")

@@ -20,31 +20,6 @@ import (
 	"github.com/relman-dev/relman/internal/releasedef"
 )
 
-const releasedefUsage = `relman releasedef: release definitions pinned from git tags
-
-Usage:
-  relman releasedef generate --name NAME --config FILE [--ref REF] [--output-dir DIR] [--branch BRANCH] [--metadata JSON]
-
-Run "relman releasedef generate --help" for its settings.
-`
-
-// releasedefMain dispatches the releasedef subcommands.
-func releasedefMain(ctx context.Context, env Env, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprint(env.Stderr, releasedefUsage)
-		return ExitUsage
-	}
-	switch args[0] {
-	case "generate":
-		return runStep(ctx, env, "releasedef generate", args[1:], releasedefGenerateCommand)
-	case "help", "-h", "--help":
-		fmt.Fprint(env.Stdout, releasedefUsage)
-		return ExitOK
-	}
-	fmt.Fprintf(env.Stderr, "relman releasedef: unknown subcommand %q\n\n%s", args[0], releasedefUsage)
-	return ExitUsage
-}
-
 func releasedefGenerateCommand(s *settings) (string, step) {
 	// The common --branch is the branch being released; here it is the
 	// branch the definition is committed to.
@@ -63,7 +38,7 @@ func releasedefGenerateCommand(s *settings) (string, step) {
 
 func releasedefGenerateRun(ctx context.Context, c *job) error {
 	s := c.s
-	cred := resolveCredential(s, c.kind)
+	cred := resolveCredential(s, c.ci)
 	maskToken(c, cred.token)
 	dryRun, err := s.boolean("dry-run")
 	if err != nil {
@@ -241,21 +216,14 @@ func releasedefGenerateRun(ctx context.Context, c *job) error {
 
 // pipelineCommit is the commit the pipeline runs for, else HEAD.
 func pipelineCommit(c *job) string {
-	switch c.kind {
-	case ci.GitHub:
-		if h := c.s.getenv("GITHUB_SHA"); h != "" {
-			return h
-		}
-	case ci.GitLab:
-		if h := c.s.getenv("CI_COMMIT_SHA"); h != "" {
-			return h
-		}
+	if c.ci.Commit != "" {
+		return c.ci.Commit
 	}
 	return "HEAD"
 }
 
 func pushUser(c *job, repo *gitrepo.Repo, remote string) string {
-	switch c.kind {
+	switch c.ci.Kind {
 	case ci.GitHub:
 		return "x-access-token"
 	case ci.GitLab:

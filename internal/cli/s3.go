@@ -16,71 +16,12 @@ import (
 	"github.com/relman-dev/relman/internal/s3store"
 )
 
-const s3Usage = `relman s3: release assets in a versioned S3 bucket
-
-Usage:
-  relman s3 versioning [settings]                      enable versioning on the bucket (idempotent)
-  relman s3 sync [settings]                            upload changed assets by content, write the release manifest
-  relman s3 status [settings]                          compare the work tree (or --tag) with the bucket
-  relman s3 versions ASSET [settings]                  list an asset's versions with their git commit and tag
-  relman s3 diff ASSET --from V [--to V] [settings]    diff two versions (ids or release tags) of an asset
-  relman s3 diff --from-release T1 --to-release T2     diff two releases' manifests
-  relman s3 rollback ASSET --to VERSION_ID|TAG         copy an old version forward as the newest
-  relman s3 rollback --release TAG [--delete]          copy every asset of a release forward
-
-Run "relman s3 SUBCOMMAND --help" for its settings. ASSET is the file's path in the repository.
-`
-
-// s3Main dispatches "relman s3 SUBCOMMAND".
-func s3Main(ctx context.Context, env Env, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprint(env.Stderr, s3Usage)
-		return ExitUsage
-	}
-	sub, rest := args[0], args[1:]
-	var define func(*settings) (string, step)
-	positional := false
-	switch sub {
-	case "versioning":
-		define = s3VersioningCommand
-	case "sync":
-		define = s3SyncCommand
-	case "status":
-		define = s3StatusCommand
-	case "versions":
-		define, positional = s3VersionsCommand, true
-	case "diff":
-		define, positional = s3DiffCommand, true
-	case "rollback":
-		define, positional = s3RollbackCommand, true
-	case "help", "-h", "--help":
-		fmt.Fprint(env.Stdout, s3Usage)
-		return ExitOK
-	default:
-		fmt.Fprintf(env.Stderr, "relman s3: unknown subcommand %q\n\n%s", sub, s3Usage)
-		return ExitUsage
-	}
-	if positional {
-		var asset string
-		var err error
-		rest, asset, err = s3TakeAsset(env, "s3 "+sub, rest, define)
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "relman s3 %s: %v\n", sub, err)
-			return ExitUsage
-		}
-		if asset != "" {
-			rest = append([]string{"--asset", asset}, rest...)
-		}
-	}
-	return runStep(ctx, env, "s3 "+sub, rest, define)
-}
-
-// s3TakeAsset removes the one positional ASSET from args, wherever it is
+// takeAsset removes the one positional ASSET from args, wherever it is
 // among the flags.
-func s3TakeAsset(env Env, name string, args []string, define func(*settings) (string, step)) ([]string, string, error) {
-	probe := newSettings(name, env.Getenv, io.Discard)
+func takeAsset(env Env, st *stepDef, args []string) ([]string, string, error) {
+	probe := newSettings(st.name, env.Getenv, io.Discard)
 	probe.addBool("dry-run", "")
-	define(probe)
+	st.define(probe)
 	var out []string
 	asset := ""
 	for i := 0; i < len(args); i++ {
@@ -128,7 +69,7 @@ func s3Settings(s *settings) {
 	s.add("prefix", "", "key prefix of the assets, e.g. releases/myapp (no ../)")
 	s.add("endpoint", "", "S3-compatible endpoint URL (MinIO, Ceph, R2...): path-style addressing, checksums only when required", "AWS_ENDPOINT_URL_S3")
 	s.add("region", "", "AWS region (default: AWS_REGION or the profile; us-east-1 with --endpoint)")
-	s.add("concurrency", "16", "parallel requests")
+	s.addNumber("concurrency", "16", "parallel requests", checkConcurrency)
 	s.add("role-arn", "", "IAM role to assume with the CI's OIDC token (GitHub: permissions id-token: write; GitLab: id_tokens)")
 	s.add("web-identity-token", "", "OIDC token for --role-arn (GitLab: an id_tokens variable); default on GitHub: requested from the runner", "AWS_ID_TOKEN")
 	s.add("oidc-audience", "sts.amazonaws.com", "audience of the OIDC token requested on GitHub")
@@ -140,7 +81,7 @@ func s3Selection(s *settings) {
 }
 
 func s3Encryption(s *settings) {
-	s.add("sse", "", "server-side encryption of every object written: AES256 or aws:kms (required for .env files)")
+	s.addEnum("sse", "", "server-side encryption of every object written: AES256 or aws:kms (required for .env files)", []string{"", "AES256", "aws:kms"})
 	s.add("sse-kms-key-id", "", "KMS key for --sse aws:kms (default: the bucket's key)")
 }
 
@@ -232,9 +173,10 @@ func s3Store(ctx context.Context, c *job) (*s3store.Store, int, error) {
 		case tok != "":
 			c.rep.Mask(tok)
 			opts.WebIdentityToken = s3store.StaticToken(tok)
-		case s.getenv("ACTIONS_ID_TOKEN_REQUEST_URL") != "" && s.getenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN") != "":
-			c.rep.Mask(s.getenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN"))
-			opts.WebIdentityToken = s3store.GitHubToken(s.getenv("ACTIONS_ID_TOKEN_REQUEST_URL"), s.getenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN"), s.str("oidc-audience"), nil)
+		case c.ci.GitHub.IDTokenRequestURL != "" && c.ci.GitHub.IDTokenRequestToken != "":
+			gh := c.ci.GitHub
+			c.rep.Mask(gh.IDTokenRequestToken)
+			opts.WebIdentityToken = s3store.GitHubToken(gh.IDTokenRequestURL, gh.IDTokenRequestToken, s.str("oidc-audience"), nil)
 		case s.getenv("AWS_WEB_IDENTITY_TOKEN_FILE") != "":
 			// The standard chain reads the token file.
 		default:
@@ -287,18 +229,13 @@ func s3Git(c *job) (*gitrepo.Repo, s3step.GitInfo, error) {
 	}
 	opts := s3step.DescribeOptions{Tag: s.str("tag")}
 	switch {
-	case c.kind == ci.GitHub && strings.HasPrefix(s.getenv("GITHUB_REF"), "refs/tags/"):
-		opts.Ref = s.getenv("GITHUB_REF")
+	case c.ci.Tag != "":
+		opts.Ref = "refs/tags/" + c.ci.Tag
 		if opts.Tag == "" {
-			opts.Tag = strings.TrimPrefix(opts.Ref, "refs/tags/")
-		}
-	case c.kind == ci.GitLab && s.getenv("CI_COMMIT_TAG") != "":
-		opts.Ref = "refs/tags/" + s.getenv("CI_COMMIT_TAG")
-		if opts.Tag == "" {
-			opts.Tag = s.getenv("CI_COMMIT_TAG")
+			opts.Tag = c.ci.Tag
 		}
 	default:
-		if b := resolveBranch(s, c.kind, checkedOut); b != "" {
+		if b := resolveBranch(s, c.ci, checkedOut); b != "" {
 			opts.Ref = "refs/heads/" + b
 		}
 	}

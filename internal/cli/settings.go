@@ -34,7 +34,11 @@ type setting struct {
 	options []string
 	// check validates a free-text value when it is set; nil accepts any.
 	check func(string) error
-	value *string
+	// number and regex say the shape of a free-text value for the
+	// packaging (GitLab input type: number, regex:); check enforces it.
+	number bool
+	regex  string
+	value  *string
 }
 
 // settings is a command's flag set with relman's lookup rules.
@@ -54,24 +58,35 @@ func newSettings(cmd string, getenv func(string) string, stderr io.Writer) *sett
 		byName: map[string]*setting{}, set: map[string]bool{}}
 }
 
-func (s *settings) add(name, def, usage string, env ...string) {
+func (s *settings) add(name, def, usage string, env ...string) *setting {
 	st := &setting{name: name, def: def, usage: usage, env: env, value: new(string)}
 	s.fs.StringVar(st.value, name, "", usage)
 	s.list = append(s.list, st)
 	s.byName[name] = st
+	return st
 }
 
-// addEnum adds a setting whose value is one of options (any case).
-func (s *settings) addEnum(name, def, usage string, options []string, env ...string) {
-	s.add(name, def, usage, env...)
-	s.byName[name].options = options
+// addEnum adds a setting whose value is one of options (any case); an
+// option "" lets it be left empty.
+func (s *settings) addEnum(name, def, usage string, options []string, env ...string) *setting {
+	st := s.add(name, def, usage, env...)
+	st.options = options
+	return st
 }
 
 // addChecked adds a free-text setting whose value check validates as soon
 // as the settings are parsed.
-func (s *settings) addChecked(name, def, usage string, check func(string) error, env ...string) {
-	s.add(name, def, usage, env...)
-	s.byName[name].check = check
+func (s *settings) addChecked(name, def, usage string, check func(string) error, env ...string) *setting {
+	st := s.add(name, def, usage, env...)
+	st.check = check
+	return st
+}
+
+// addNumber adds a whole-number setting checked by check.
+func (s *settings) addNumber(name, def, usage string, check func(string) error, env ...string) *setting {
+	st := s.addChecked(name, def, usage, check, env...)
+	st.number = true
+	return st
 }
 
 // addBool adds a switch: --NAME alone means true; --NAME=VALUE (or
@@ -296,7 +311,31 @@ func (s *settings) oneOf(name string, allowed ...string) (string, error) {
 			return a, nil
 		}
 	}
-	return "", usagef("%s: unknown value %q: expected one of %s", sourceName(name, src), v, strings.Join(allowed, ", "))
+	return "", usagef("%s: unknown value %q: expected %s", sourceName(name, src), v, optionList(allowed))
+}
+
+// optionList names allowed values: "one of a, b, c", "a or b", with "or
+// empty" when "" is one of them.
+func optionList(allowed []string) string {
+	var named []string
+	empty := false
+	for _, a := range allowed {
+		if a == "" {
+			empty = true
+			continue
+		}
+		named = append(named, a)
+	}
+	var out string
+	if len(named) == 2 {
+		out = named[0] + " or " + named[1]
+	} else {
+		out = "one of " + strings.Join(named, ", ")
+	}
+	if empty {
+		out += " (or empty)"
+	}
+	return out
 }
 
 // usage prints the command's settings.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -27,7 +26,7 @@ func tagCommand(s *settings) (string, step) {
 	addBuildSystemSettings(s)
 	s.addChecked("work-item-pattern", "", `regular expressions of work item ids in titles, comma or newline separated, e.g. "[A-Z]+-[0-9]+"`, checkWorkItemPatterns)
 	s.addChecked("work-item-url", "", "link of a work item: {id} is replaced by its id, e.g. https://jira.example.com/browse/{id}", checkHTTPURL)
-	s.addChecked("notes-limit", "50", "changes listed in the release notes; the rest are counted", checkPositive)
+	s.addNumber("notes-limit", "50", "changes listed in the release notes; the rest are counted", checkPositive)
 	s.addBool("publish-release", "also publish a GitHub Release / GitLab Release on the tag, with the release notes (idempotent)")
 	s.add("label-major", impact.DefaultLabels.Major, "label of major changes")
 	s.add("label-minor", impact.DefaultLabels.Minor, "label of minor changes")
@@ -171,21 +170,14 @@ func notesFromSettings(s *settings) (tagstep.NotesOptions, error) {
 	return o, nil
 }
 
-func resolveBranch(s *settings, kind ci.Kind, checkedOut string) string {
+// resolveBranch is the branch setting, else the runner's branch, else the
+// checked-out branch.
+func resolveBranch(s *settings, run ci.Context, checkedOut string) string {
 	if b := s.str("branch"); b != "" {
 		return b
 	}
-	switch kind {
-	case ci.GitHub:
-		if s.getenv("GITHUB_REF_TYPE") == "branch" || strings.HasPrefix(s.getenv("GITHUB_REF"), "refs/heads/") {
-			if b := s.getenv("GITHUB_REF_NAME"); b != "" {
-				return b
-			}
-		}
-	case ci.GitLab:
-		if b := s.getenv("CI_COMMIT_BRANCH"); b != "" {
-			return b
-		}
+	if run.Branch != "" {
+		return run.Branch
 	}
 	return checkedOut
 }
@@ -196,15 +188,8 @@ func resolveDefaultBranch(ctx context.Context, s *settings, c *job, repo *gitrep
 	if b := s.str("default-branch"); b != "" {
 		return b, nil
 	}
-	if c.kind == ci.GitLab {
-		if b := s.getenv("CI_DEFAULT_BRANCH"); b != "" {
-			return b, nil
-		}
-	}
-	if c.kind == ci.GitHub {
-		if b := githubEventDefaultBranch(s.getenv("GITHUB_EVENT_PATH")); b != "" {
-			return b, nil
-		}
+	if b := c.ci.DefaultBranch; b != "" {
+		return b, nil
 	}
 	if b := repo.RemoteDefaultBranch(remote); b != "" {
 		return b, nil
@@ -229,25 +214,6 @@ func resolveDefaultBranch(ctx context.Context, s *settings, c *job, repo *gitrep
 		}
 	}
 	return "", usagef("cannot tell the default branch: set --default-branch (RELMAN_DEFAULT_BRANCH)")
-}
-
-func githubEventDefaultBranch(path string) string {
-	if path == "" {
-		return ""
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return ""
-	}
-	var ev struct {
-		Repository struct {
-			DefaultBranch string `json:"default_branch"`
-		} `json:"repository"`
-	}
-	if json.Unmarshal(b, &ev) != nil {
-		return ""
-	}
-	return ev.Repository.DefaultBranch
 }
 
 // forgeInfo is the forge a run talks to, as far as it could be told.
@@ -308,9 +274,9 @@ func resolveForge(s *settings, c *job, repo *gitrepo.Repo, remote string) (forge
 	host, path := gitrepo.SplitRemoteURL(remoteURL)
 	if kind == "" {
 		switch {
-		case c.kind == ci.GitHub:
+		case c.ci.Kind == ci.GitHub:
 			kind = "github"
-		case c.kind == ci.GitLab:
+		case c.ci.Kind == ci.GitLab:
 			kind = "gitlab"
 		case host == "github.com":
 			kind = "github"
@@ -324,18 +290,18 @@ func resolveForge(s *settings, c *job, repo *gitrepo.Repo, remote string) (forge
 	case "github":
 		f.pushUser = "x-access-token"
 		if f.apiURL == "" {
-			f.apiURL = s.getenv("GITHUB_API_URL")
+			f.apiURL = c.ci.GitHub.APIURL
 		}
 		if f.apiURL == "" && host != "" && host != "github.com" {
 			f.apiURL = "https://" + host + "/api/v3"
 		}
 		if f.project == "" {
-			f.project = s.getenv("GITHUB_REPOSITORY")
+			f.project = c.ci.GitHub.Repository
 		}
 		if f.project == "" {
 			f.project = path
 		}
-		server := s.getenv("GITHUB_SERVER_URL")
+		server := c.ci.GitHub.ServerURL
 		if server == "" && host != "" {
 			server = "https://" + host
 		}
@@ -345,18 +311,18 @@ func resolveForge(s *settings, c *job, repo *gitrepo.Repo, remote string) (forge
 	case "gitlab":
 		f.pushUser = "oauth2"
 		if f.apiURL == "" {
-			f.apiURL = s.getenv("CI_API_V4_URL")
+			f.apiURL = c.ci.GitLab.APIURL
 		}
 		if f.apiURL == "" && host != "" {
 			f.apiURL = "https://" + host + "/api/v4"
 		}
 		if f.project == "" {
-			f.project = s.getenv("CI_PROJECT_ID")
+			f.project = c.ci.GitLab.ProjectID
 		}
 		if f.project == "" {
 			f.project = path
 		}
-		f.webURL = s.getenv("CI_PROJECT_URL")
+		f.webURL = c.ci.GitLab.ProjectURL
 		if f.webURL == "" && host != "" && path != "" {
 			f.webURL = "https://" + host + "/" + path
 		}

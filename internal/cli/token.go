@@ -33,7 +33,7 @@ type credential struct {
 //     every token but GITHUB_TOKEN;
 //   - elsewhere, github.com and api.github.com for GITHUB_TOKEN, gitlab.com
 //     for GITLAB_TOKEN, and nothing more for RELMAN_TOKEN.
-func resolveCredential(s *settings, kind ci.Kind) credential {
+func resolveCredential(s *settings, run ci.Context) credential {
 	v, src := s.get("token")
 	cr := credential{token: strings.TrimSpace(v), source: src, explicit: src == "--token"}
 	if cr.token == "" || cr.explicit {
@@ -48,15 +48,15 @@ func resolveCredential(s *settings, kind ci.Kind) credential {
 		add(s.str("api-url"))
 	}
 	switch {
-	case kind == ci.GitHub && src != "GITLAB_TOKEN":
-		add(cmp.Or(s.getenv("GITHUB_SERVER_URL"), "https://github.com"))
-		add(cmp.Or(s.getenv("GITHUB_API_URL"), "https://api.github.com"))
-	case kind == ci.GitLab && src != "GITHUB_TOKEN":
-		add(s.getenv("CI_SERVER_URL"))
-		if h := s.getenv("CI_SERVER_HOST"); h != "" {
+	case run.Kind == ci.GitHub && src != "GITLAB_TOKEN":
+		add(cmp.Or(run.GitHub.ServerURL, "https://github.com"))
+		add(cmp.Or(run.GitHub.APIURL, "https://api.github.com"))
+	case run.Kind == ci.GitLab && src != "GITHUB_TOKEN":
+		add(run.GitLab.ServerURL)
+		if h := run.GitLab.ServerHost; h != "" {
 			add("https://" + h)
 		}
-		add(s.getenv("CI_API_V4_URL"))
+		add(run.GitLab.APIURL)
 	case src == "GITHUB_TOKEN":
 		add("https://github.com")
 		add("https://api.github.com")

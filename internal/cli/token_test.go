@@ -124,17 +124,17 @@ func TestTokenStaysWithItsHost(t *testing.T) {
 				t.Fatal(err)
 			}
 			var log strings.Builder
-			kind := ci.Detect(getenv)
-			rep, err := ci.New(ci.Options{Kind: kind, Getenv: getenv, Stderr: &log})
+			run := ci.ReadContext(getenv)
+			rep, err := ci.New(ci.Options{Kind: run.Kind, Getenv: getenv, Stderr: &log})
 			if err != nil {
 				t.Fatal(err)
 			}
-			c := &job{s: s, rep: rep, kind: kind}
+			c := &job{s: s, rep: rep, ci: run}
 			fg, err := resolveForge(s, c, repo, "origin")
 			if err != nil {
 				t.Fatal(err)
 			}
-			cred := resolveCredential(s, kind)
+			cred := resolveCredential(s, run)
 			remoteURL, _ := repo.RemoteURL("origin")
 			api, push := fg.token(c, cred), cred.forRemote(c, "origin", remoteURL)
 			if got := api != ""; got != tc.wantAPI {
