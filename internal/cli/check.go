@@ -9,6 +9,7 @@ import (
 
 	"github.com/relman-dev/relman/internal/check"
 	"github.com/relman-dev/relman/internal/ci"
+	"github.com/relman-dev/relman/internal/forge/detect"
 	"github.com/relman-dev/relman/internal/gitrepo"
 	"github.com/relman-dev/relman/internal/impact"
 	"github.com/relman-dev/relman/internal/tagstep"
@@ -76,14 +77,14 @@ func checkRun(ctx context.Context, c *job) error {
 	if defaultBranch == "" {
 		defaultBranch = c.ci.DefaultBranch
 	}
-	var fg forgeInfo
+	var fg detect.Target
 	repo, rerr := gitrepo.Open(s.str("repo"))
 	if rerr == nil {
 		defer repo.Close()
 		if fg, err = resolveForge(s, c, repo, s.str("remote")); err != nil {
 			return err
 		}
-		token = fg.token(c, cred)
+		token = forgeToken(c, fg, cred)
 		if shallow, _ := repo.Shallow(); shallow {
 			c.rep.Warningf("shallow clone: tags may be missing, so the version preview may be wrong (set fetch-depth: 0 / GIT_DEPTH: 0)")
 		}
@@ -113,8 +114,8 @@ func checkRun(ctx context.Context, c *job) error {
 	labels := ci.SplitList(s.str("labels"))
 	switch {
 	case len(labels) > 0:
-	case token != "" && fg.kind != "" && mr.number > 0:
-		cl, err := fg.client(token)
+	case token != "" && fg.Kind != "" && mr.number > 0:
+		cl, err := fg.Client(token)
 		if err != nil {
 			return usageError{err}
 		}
@@ -157,19 +158,19 @@ func checkRun(ctx context.Context, c *job) error {
 	return nil
 }
 
-func errCheckFailed(mr mrContext, fg forgeInfo) error {
+func errCheckFailed(mr mrContext, fg detect.Target) error {
 	ref := "the merge request"
 	if mr.number > 0 {
-		ref = (tagstep.Links{GitLab: fg.kind == "gitlab"}).Ref(mr.number)
+		ref = (tagstep.Links{GitLab: fg.Kind == "gitlab"}).Ref(mr.number)
 	}
 	return errors.New(ref + " is not ready to merge")
 }
 
-func checkSummary(mr mrContext, r check.Result, fg forgeInfo) string {
+func checkSummary(mr mrContext, r check.Result, fg detect.Target) string {
 	var b strings.Builder
 	ref := "This merge request"
 	if mr.number > 0 {
-		ref = (tagstep.Links{GitLab: fg.kind == "gitlab"}).Ref(mr.number)
+		ref = (tagstep.Links{GitLab: fg.Kind == "gitlab"}).Ref(mr.number)
 	}
 	if r.OK() {
 		fmt.Fprintf(&b, "## relman check: ready\n\n")

@@ -6,6 +6,7 @@ import (
 	"github.com/Masterminds/semver/v3"
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/relman-dev/relman/internal/forge/detect"
 	"github.com/relman-dev/relman/internal/gitrepo"
 	"github.com/relman-dev/relman/internal/version"
 )
@@ -68,7 +69,7 @@ type checkout struct {
 	branch        string
 	defaultBranch string
 	remote        string
-	forge         forgeInfo
+	forge         detect.Target
 	// token is the forge token for the API at forge.apiURL, pushToken the
 	// one for the remote: each empty unless the token belongs to that host.
 	token, pushToken string
@@ -78,7 +79,7 @@ type checkout struct {
 }
 
 func (k *checkout) auth() gitrepo.Auth {
-	return gitrepo.Auth{Username: k.forge.pushUser, Token: k.pushToken}
+	return gitrepo.Auth{Username: k.forge.PushUser, Token: k.pushToken}
 }
 
 // openCheckout opens the repository and resolves branch, default branch,
@@ -110,13 +111,13 @@ func openCheckout(ctx context.Context, c *job) (*checkout, error) {
 	if k.forge, err = resolveForge(s, c, k.repo, k.remote); err != nil {
 		return nil, err
 	}
-	k.token = k.forge.token(c, k.cred)
+	k.token = forgeToken(c, k.forge, k.cred)
 	remoteURL, _ := k.repo.RemoteURL(k.remote)
 	k.pushToken = k.cred.forRemote(c, k.remote, remoteURL)
-	if k.forge.kind == "gitlab" && k.pushToken != "" && k.pushToken == c.ci.GitLab.JobToken {
+	if k.forge.Kind == "gitlab" && k.pushToken != "" && k.pushToken == c.ci.GitLab.JobToken {
 		// GitLab 17.2+ takes pushes with the job token when the project
 		// allows it, from the user gitlab-ci-token only.
-		k.forge.pushUser = "gitlab-ci-token"
+		k.forge.PushUser = "gitlab-ci-token"
 	}
 	if k.defaultBranch, err = resolveDefaultBranch(ctx, s, c, k.repo, k.remote, k.forge, k.token); err != nil {
 		return nil, err

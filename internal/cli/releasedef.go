@@ -15,7 +15,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
-	"github.com/relman-dev/relman/internal/ci"
+	"github.com/relman-dev/relman/internal/forge/detect"
 	"github.com/relman-dev/relman/internal/gitrepo"
 	"github.com/relman-dev/relman/internal/releasedef"
 )
@@ -222,16 +222,12 @@ func pipelineCommit(c *job) string {
 	return "HEAD"
 }
 
+// pushUser is the user of token pushes to the forge of remote, GitHub's
+// when the forge cannot be told.
 func pushUser(c *job, repo *gitrepo.Repo, remote string) string {
-	switch c.ci.Kind {
-	case ci.GitHub:
-		return "x-access-token"
-	case ci.GitLab:
-		return "oauth2"
-	}
 	u, _ := repo.RemoteURL(remote)
-	if host, _ := gitrepo.SplitRemoteURL(u); strings.Contains(host, "gitlab") {
-		return "oauth2"
+	if t, _ := detect.Resolve(c.ci, u, detect.Settings{}); t.PushUser != "" {
+		return t.PushUser
 	}
 	return "x-access-token"
 }

@@ -12,8 +12,7 @@ import (
 
 	"github.com/relman-dev/relman/internal/ci"
 	"github.com/relman-dev/relman/internal/forge"
-	"github.com/relman-dev/relman/internal/forge/github"
-	"github.com/relman-dev/relman/internal/forge/gitlab"
+	"github.com/relman-dev/relman/internal/forge/detect"
 	"github.com/relman-dev/relman/internal/gitrepo"
 	"github.com/relman-dev/relman/internal/impact"
 	"github.com/relman-dev/relman/internal/tagstep"
@@ -63,7 +62,7 @@ func tagRun(ctx context.Context, c *job) error {
 	}
 	defer k.repo.Close()
 	token, fg := k.token, k.forge
-	notes.Links = tagstep.Links{ProjectURL: fg.webURL, GitLab: fg.kind == "gitlab"}
+	notes.Links = tagstep.Links{ProjectURL: fg.WebURL, GitLab: fg.Kind == "gitlab"}
 
 	opts := tagstep.Options{
 		Repo: k.repo, Commit: k.head, Branch: k.branch, DefaultBranch: k.defaultBranch,
@@ -75,32 +74,32 @@ func tagRun(ctx context.Context, c *job) error {
 	}
 	opts.BuildSystem = bs.tagBuildSystem(c, k.ident)
 	switch {
-	case from == "commits", from == "auto" && (token == "" || fg.kind == ""):
+	case from == "commits", from == "auto" && (token == "" || fg.Kind == ""):
 		opts.Source = tagstep.FromCommits
 		c.rep.Infof("impact from commit messages (Conventional Commits and Impact: trailers)")
 	default:
-		if fg.kind == "" {
+		if fg.Kind == "" {
 			return usagef("impact-from labels needs a forge: set --forge github|gitlab, --api-url and --project")
 		}
 		if token == "" && k.cred.token != "" {
-			return usagef("impact-from labels: the token from %s belongs to another host than the %s API at %s (see the warning above): pass it with --token to send it there, or set --api-url", k.cred.source, fg.kind, hostOf(fg.api()))
+			return usagef("impact-from labels: the token from %s belongs to another host than the %s API at %s (see the warning above): pass it with --token to send it there, or set --api-url", k.cred.source, fg.Kind, hostOf(fg.API()))
 		}
 		if token == "" {
 			return usagef("impact-from labels needs a forge token: set RELMAN_TOKEN (GitHub: GITHUB_TOKEN; GitLab: a project access token with api and write_repository scopes, because CI_JOB_TOKEN cannot list merge requests)")
 		}
-		lister, err := fg.client(token)
+		lister, err := fg.Client(token)
 		if err != nil {
 			return usageError{err}
 		}
 		opts.Source, opts.Forge = tagstep.FromLabels, lister
-		c.rep.Infof("impact from %s labels (%s, %s, %s) of %s", fg.kind, labels.Major, labels.Minor, labels.Patch, fg.project)
+		c.rep.Infof("impact from %s labels (%s, %s, %s) of %s", fg.Kind, labels.Major, labels.Minor, labels.Patch, fg.Project)
 	}
 
 	publish, err := s.boolean("publish-release")
 	if err != nil {
 		return err
 	}
-	if publish && (token == "" || fg.kind == "") {
+	if publish && (token == "" || fg.Kind == "") {
 		return usagef("publish-release needs a forge and a token: set RELMAN_TOKEN (and --forge outside CI)")
 	}
 	res, err := tagstep.Run(ctx, opts)
@@ -122,7 +121,7 @@ func tagRun(ctx context.Context, c *job) error {
 
 // publishRelease publishes the release of the tag this run made, or of the
 // tag that already held this release (a re-run after a failed publication).
-func publishRelease(ctx context.Context, c *job, fg forgeInfo, token string, res *tagstep.Result) (string, error) {
+func publishRelease(ctx context.Context, c *job, fg detect.Target, token string, res *tagstep.Result) (string, error) {
 	tag, notes := res.Tag, res.Notes
 	if !res.Released {
 		tag, notes = res.ExistingTag, res.ExistingNotes
@@ -130,7 +129,7 @@ func publishRelease(ctx context.Context, c *job, fg forgeInfo, token string, res
 	if tag == "" {
 		return "", nil
 	}
-	p, err := fg.client(token)
+	p, err := fg.Client(token)
 	if err != nil {
 		return "", err
 	}
@@ -139,9 +138,9 @@ func publishRelease(ctx context.Context, c *job, fg forgeInfo, token string, res
 		return "", err
 	}
 	if created {
-		c.rep.Infof("published the %s release of %s: %s", fg.kind, tag, url)
+		c.rep.Infof("published the %s release of %s: %s", fg.Kind, tag, url)
 	} else {
-		c.rep.Infof("the %s release of %s exists already: %s", fg.kind, tag, url)
+		c.rep.Infof("the %s release of %s exists already: %s", fg.Kind, tag, url)
 	}
 	return url, nil
 }
@@ -184,7 +183,7 @@ func resolveBranch(s *settings, run ci.Context, checkedOut string) string {
 
 // resolveDefaultBranch works out the default branch; token is the forge
 // token for fg's API, or "".
-func resolveDefaultBranch(ctx context.Context, s *settings, c *job, repo *gitrepo.Repo, remote string, fg forgeInfo, token string) (string, error) {
+func resolveDefaultBranch(ctx context.Context, s *settings, c *job, repo *gitrepo.Repo, remote string, fg detect.Target, token string) (string, error) {
 	if b := s.str("default-branch"); b != "" {
 		return b, nil
 	}
@@ -194,16 +193,16 @@ func resolveDefaultBranch(ctx context.Context, s *settings, c *job, repo *gitrep
 	if b := repo.RemoteDefaultBranch(remote); b != "" {
 		return b, nil
 	}
-	if token != "" && fg.kind != "" {
+	if token != "" && fg.Kind != "" {
 		d, err := func() (string, error) {
-			cl, err := fg.client(token)
+			cl, err := fg.Client(token)
 			if err != nil {
 				return "", err
 			}
 			return cl.DefaultBranch(ctx)
 		}()
 		if err != nil {
-			c.rep.Warningf("could not read the default branch from %s: %v", fg.kind, err)
+			c.rep.Warningf("could not read the default branch from %s: %v", fg.Kind, err)
 		} else if d != "" {
 			return d, nil
 		}
@@ -216,118 +215,24 @@ func resolveDefaultBranch(ctx context.Context, s *settings, c *job, repo *gitrep
 	return "", usagef("cannot tell the default branch: set --default-branch (RELMAN_DEFAULT_BRANCH)")
 }
 
-// forgeInfo is the forge a run talks to, as far as it could be told.
-type forgeInfo struct {
-	kind     string // "github", "gitlab" or "" (none)
-	apiURL   string
-	project  string
-	webURL   string
-	pushUser string
+// resolveForge works out the forge from the settings, the runner and the
+// remote URL (see detect.Resolve).
+func resolveForge(s *settings, c *job, repo *gitrepo.Repo, remote string) (detect.Target, error) {
+	remoteURL, _ := repo.RemoteURL(remote)
+	t, err := detect.Resolve(c.ci, remoteURL, detect.Settings{Forge: s.str("forge"), APIURL: s.str("api-url"), Project: s.str("project")})
+	if err != nil {
+		return t, usagef("forge: %w", err)
+	}
+	return t, nil
 }
 
-// forgeClient is what the steps ask of a forge; the GitHub and GitLab
-// clients both provide it.
-type forgeClient interface {
-	tagstep.Lister
-	DefaultBranch(ctx context.Context) (string, error)
-	MergeRequest(ctx context.Context, number int) (forge.MergeRequest, error)
-	PublishRelease(ctx context.Context, r forge.Release) (url string, created bool, err error)
-}
-
-// token is cred's token when it may go to the forge's API, else "" (with a
-// warning saying why).
-func (f forgeInfo) token(c *job, cred credential) string {
-	if f.kind == "" || cred.token == "" {
+// forgeToken is cred's token when it may go to the forge's API, else ""
+// (with a warning saying why).
+func forgeToken(c *job, f detect.Target, cred credential) string {
+	if f.Kind == "" || cred.token == "" {
 		return cred.token
 	}
-	name := map[string]string{"github": "the GitHub API", "gitlab": "the GitLab API"}[f.kind]
-	return cred.forHTTP(c, f.api(), name)
-}
-
-// api is the forge's API URL, the public forge's when none was set.
-func (f forgeInfo) api() string {
-	if f.apiURL == "" {
-		return map[string]string{"github": github.DefaultBaseURL, "gitlab": gitlab.DefaultBaseURL}[f.kind]
-	}
-	return f.apiURL
-}
-
-// client connects to the forge with token.
-func (f forgeInfo) client(token string) (forgeClient, error) {
-	if f.kind == "github" {
-		return github.New(github.Options{BaseURL: f.apiURL, Token: token, Repository: f.project})
-	}
-	return gitlab.New(gitlab.Options{BaseURL: f.apiURL, Token: token, Project: f.project})
-}
-
-// resolveForge works out the forge from settings, CI variables and the
-// remote URL.
-func resolveForge(s *settings, c *job, repo *gitrepo.Repo, remote string) (forgeInfo, error) {
-	var f forgeInfo
-	kind := strings.ToLower(s.str("forge"))
-	switch kind {
-	case "", "github", "gitlab":
-	default:
-		return f, usagef("forge: unknown value %q: expected github or gitlab", kind)
-	}
-	remoteURL, _ := repo.RemoteURL(remote)
-	host, path := gitrepo.SplitRemoteURL(remoteURL)
-	if kind == "" {
-		switch {
-		case c.ci.Kind == ci.GitHub:
-			kind = "github"
-		case c.ci.Kind == ci.GitLab:
-			kind = "gitlab"
-		case host == "github.com":
-			kind = "github"
-		case strings.Contains(host, "gitlab"):
-			kind = "gitlab"
-		}
-	}
-	f.kind = kind
-	f.apiURL, f.project = s.str("api-url"), s.str("project")
-	switch kind {
-	case "github":
-		f.pushUser = "x-access-token"
-		if f.apiURL == "" {
-			f.apiURL = c.ci.GitHub.APIURL
-		}
-		if f.apiURL == "" && host != "" && host != "github.com" {
-			f.apiURL = "https://" + host + "/api/v3"
-		}
-		if f.project == "" {
-			f.project = c.ci.GitHub.Repository
-		}
-		if f.project == "" {
-			f.project = path
-		}
-		server := c.ci.GitHub.ServerURL
-		if server == "" && host != "" {
-			server = "https://" + host
-		}
-		if server != "" && f.project != "" {
-			f.webURL = strings.TrimRight(server, "/") + "/" + f.project
-		}
-	case "gitlab":
-		f.pushUser = "oauth2"
-		if f.apiURL == "" {
-			f.apiURL = c.ci.GitLab.APIURL
-		}
-		if f.apiURL == "" && host != "" {
-			f.apiURL = "https://" + host + "/api/v4"
-		}
-		if f.project == "" {
-			f.project = c.ci.GitLab.ProjectID
-		}
-		if f.project == "" {
-			f.project = path
-		}
-		f.webURL = c.ci.GitLab.ProjectURL
-		if f.webURL == "" && host != "" && path != "" {
-			f.webURL = "https://" + host + "/" + path
-		}
-	}
-	return f, nil
+	return cred.forHTTP(c, f.API(), f.Name())
 }
 
 func tagOutputs(c *job, r *tagstep.Result) {

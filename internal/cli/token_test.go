@@ -136,9 +136,9 @@ func TestTokenStaysWithItsHost(t *testing.T) {
 			}
 			cred := resolveCredential(s, run)
 			remoteURL, _ := repo.RemoteURL("origin")
-			api, push := fg.token(c, cred), cred.forRemote(c, "origin", remoteURL)
+			api, push := forgeToken(c, fg, cred), cred.forRemote(c, "origin", remoteURL)
 			if got := api != ""; got != tc.wantAPI {
-				t.Errorf("API %s gets the token: %v, want %v (log: %s)", fg.api(), got, tc.wantAPI, log.String())
+				t.Errorf("API %s gets the token: %v, want %v (log: %s)", fg.API(), got, tc.wantAPI, log.String())
 			}
 			if got := push != ""; got != tc.wantPush {
 				t.Errorf("remote %s gets the token: %v, want %v (log: %s)", remoteURL, got, tc.wantPush, log.String())
