@@ -33,7 +33,7 @@ func buildSystemFromSettings(c *job) (*buildSystem, error) {
 		if imagepin.IsEntry(f) {
 			p, err := imagepin.Parse(f)
 			if err != nil {
-				return nil, usagef("version-files: %v", err)
+				return nil, usagef("%s: %v", s.named("version-files"), err)
 			}
 			pins = append(pins, p)
 			continue
@@ -45,7 +45,7 @@ func buildSystemFromSettings(c *job) (*buildSystem, error) {
 		Warn: func(msg string) { c.rep.Warningf("%s", msg) },
 	})
 	if err != nil {
-		return nil, usagef("version-files: %v", err)
+		return nil, usagef("%s: %v", s.named("version-files"), err)
 	}
 	editors = append(editors, pins...)
 	return &buildSystem{name: name, editors: editors}, nil

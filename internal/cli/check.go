@@ -58,7 +58,7 @@ func checkRun(ctx context.Context, c *job) error {
 	mr := runnerMergeRequest(c.ci)
 	if n := s.str("number"); n != "" {
 		if mr.number, err = strconv.Atoi(n); err != nil || mr.number <= 0 {
-			return usagef("number %q: expected the merge request's number", n)
+			return usagef("%s %q: expected the merge request's number", s.named("number"), n)
 		}
 	}
 	if t := s.str("target-branch"); t != "" {

@@ -163,7 +163,7 @@ func runStep(ctx context.Context, env Env, name string, args []string, define fu
 	}
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "relman %s: %v\nRun \"relman %s --help\" for its settings.\n", name, err, name)
-		return ExitUsage
+		return exitCode(err)
 	}
 	run := ci.ReadContext(env.Getenv) // the runner's variables, read once
 	formatName, err := s.oneOf("output", "text", "json")
@@ -188,11 +188,7 @@ func runStep(ctx context.Context, env Env, name string, args []string, define fu
 	end()
 	if err != nil {
 		rep.Errorf("relman %s: %v", name, err)
-		var ue usageError
-		if errors.As(err, &ue) {
-			return ExitUsage
-		}
-		return ExitFailed
+		return exitCode(err)
 	}
 	if c.report != "" && rep.Report(c.report) {
 		return ExitOK // locally, the report stands for the summary and the outputs

@@ -47,7 +47,7 @@ func releaseVersion(c *job, repo *gitrepo.Repo, head plumbing.Hash, prefix strin
 	if s := c.s.str("version"); s != "" {
 		v, ok := version.ParseTag(s, "")
 		if !ok {
-			return nil, usagef("version %q: expected a release version X.Y.Z (the tag step's version output)", s)
+			return nil, usagef("%s %q: expected a release version X.Y.Z (the tag step's version output)", c.s.named("version"), s)
 		}
 		return v, nil
 	}

@@ -70,14 +70,14 @@ func releasedefGenerateRun(ctx context.Context, c *job) error {
 	}
 	branch := s.str("branch")
 	if err := checkDefinitionBranch(branch); err != nil {
-		return err
+		return usagef("%s %w", s.named("branch"), err)
 	}
 	if branch != "" && filepath.IsAbs(outDir) {
-		return usagef("output-dir %q: with --branch it must be a directory inside the repository, relative to its root", outDir)
+		return usagef("%s %q: with %s it must be a directory inside the repository, relative to its root", s.named("output-dir"), outDir, s.named("branch"))
 	}
 	relFile := path.Join(filepath.ToSlash(outDir), releasedef.FileName(name))
 	if !filepath.IsAbs(outDir) && (relFile == ".." || strings.HasPrefix(relFile, "../")) {
-		return usagef("output-dir %q leaves the repository: a relative output-dir must stay inside it (an absolute one is written as given, without --branch)", outDir)
+		return usagef("%s %q leaves the repository: a relative output-dir must stay inside it (an absolute one is written as given, without --branch)", s.named("output-dir"), outDir)
 	}
 	if err := checkGitPath(relFile); err != nil {
 		return err
@@ -135,12 +135,7 @@ func releasedefGenerateRun(ctx context.Context, c *job) error {
 		Name: name, Config: cfg, Manifest: manifest, Repo: repo, Commit: commit, Ref: ref, Metadata: metadata, Log: c.rep,
 	})
 	if err != nil {
-		var fe *releasedef.FileError
-		var ie *releasedef.InputError
-		if errors.As(err, &fe) || errors.As(err, &ie) {
-			return usageError{err}
-		}
-		return err
+		return err // a FileError or InputError is bad configuration: see exitCode
 	}
 	for _, n := range sortedPins(def) {
 		p := def.Pins[n]
@@ -333,7 +328,7 @@ func readConfig(name string) ([]byte, error) {
 	return b, nil
 }
 
-// checkDefinitionBranch refuses --branch values that are not plain branch
+// checkDefinitionBranch refuses branch values that are not plain branch
 // names: an option-like "-x", HEAD, a full ref name (refs/heads/main would
 // be the branch refs/heads/refs/heads/main) or what git refuses.
 func checkDefinitionBranch(b string) error {
@@ -341,12 +336,12 @@ func checkDefinitionBranch(b string) error {
 	case b == "":
 		return nil
 	case strings.HasPrefix(b, "-"):
-		return usagef("branch %q: a branch name cannot start with \"-\"", b)
+		return fmt.Errorf("%q: a branch name cannot start with \"-\"", b)
 	case b == "HEAD" || strings.HasPrefix(b, "refs/"):
-		return usagef("branch %q: expected a branch name such as release-definitions, not HEAD or a full ref name (refs/heads/…)", b)
+		return fmt.Errorf("%q: expected a branch name such as release-definitions, not HEAD or a full ref name (refs/heads/…)", b)
 	}
 	if err := plumbing.NewBranchReferenceName(b).Validate(); err != nil {
-		return usagef("branch %q: not a valid git branch name (see git check-ref-format): pick another --branch", b)
+		return fmt.Errorf("%q: not a valid git branch name (see git check-ref-format): pick another branch", b)
 	}
 	return nil
 }

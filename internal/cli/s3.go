@@ -137,7 +137,7 @@ func s3Store(ctx context.Context, c *job) (*s3store.Store, int, error) {
 	s := c.s
 	conc, err := strconv.Atoi(s.str("concurrency"))
 	if err != nil || conc < 1 || conc > 256 {
-		return nil, 0, usagef("concurrency: %q: expected a number from 1 to 256", s.str("concurrency"))
+		return nil, 0, usagef("%s: %q: expected a number from 1 to 256", s.named("concurrency"), s.str("concurrency"))
 	}
 	bucket := s.str("bucket")
 	if bucket == "" {
@@ -154,7 +154,7 @@ func s3Store(ctx context.Context, c *job) (*s3store.Store, int, error) {
 		case "aws:kms":
 			opts.SSE = "aws:kms"
 		default:
-			return nil, 0, usagef("sse: unknown value %q: expected AES256 or aws:kms", opts.SSE)
+			return nil, 0, usagef("%s: unknown value %q: expected AES256 or aws:kms", s.named("sse"), opts.SSE)
 		}
 	}
 	if _, err := s3store.CleanPrefix(opts.Prefix); err != nil {
@@ -166,7 +166,7 @@ func s3Store(ctx context.Context, c *job) (*s3store.Store, int, error) {
 		pass, _ := u.User.Password()
 		c.rep.Mask(pass)
 		c.rep.Mask(u.User.Username())
-		return nil, 0, usagef("endpoint %s: holds credentials (user info), which S3 does not use and relman would log: remove them from the URL, and give the keys as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or a role)", gitrepo.RedactURL(opts.Endpoint))
+		return nil, 0, usagef("%s %s: holds credentials (user info), which S3 does not use and relman would log: remove them from the URL, and give the keys as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or a role)", s.named("endpoint"), gitrepo.RedactURL(opts.Endpoint))
 	}
 	if opts.RoleARN != "" {
 		switch tok := s.str("web-identity-token"); {

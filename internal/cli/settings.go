@@ -9,14 +9,6 @@ import (
 	"strings"
 )
 
-// usageError marks bad usage or bad configuration: exit status 2.
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
-
-func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
-
 // setting is one named setting: the flag --NAME, the action input NAME
 // (INPUT_NAME), the variable RELMAN_NAME, in that order, then extra
 // variables, then the default.
@@ -241,6 +233,13 @@ func (s *settings) get(name string) (value, source string) {
 		}
 	}
 	return st.def, ""
+}
+
+// named is how the user gave a setting, for errors about its value:
+// "--name", "input name", "RELMAN_NAME", or "name" for the default.
+func (s *settings) named(name string) string {
+	_, src := s.get(name)
+	return sourceName(name, src)
 }
 
 func (s *settings) str(name string) string {

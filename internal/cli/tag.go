@@ -153,17 +153,17 @@ func notesFromSettings(s *settings) (tagstep.NotesOptions, error) {
 		}
 		re, err := regexp.Compile(p)
 		if err != nil {
-			return o, usagef("work-item-pattern %q is not a regular expression: %v", p, err)
+			return o, usagef("%s %q is not a regular expression: %v", s.named("work-item-pattern"), p, err)
 		}
 		o.WorkItems = append(o.WorkItems, re)
 	}
 	o.WorkItemURL = s.str("work-item-url")
 	if o.WorkItemURL != "" && !strings.HasPrefix(o.WorkItemURL, "https://") && !strings.HasPrefix(o.WorkItemURL, "http://") {
-		return o, usagef("work-item-url %q: expected an http(s) URL, e.g. https://jira.example.com/browse/{id}", o.WorkItemURL)
+		return o, usagef("%s %q: expected an http(s) URL, e.g. https://jira.example.com/browse/{id}", s.named("work-item-url"), o.WorkItemURL)
 	}
 	limit, err := strconv.Atoi(s.str("notes-limit"))
 	if err != nil || limit < 1 {
-		return o, usagef("notes-limit %q: expected a positive number of changes", s.str("notes-limit"))
+		return o, usagef("%s %q: expected a positive number of changes", s.named("notes-limit"), s.str("notes-limit"))
 	}
 	o.Limit = limit
 	return o, nil
