@@ -27,7 +27,7 @@ func backportRun(ctx context.Context, c *job) error {
 		return err
 	}
 	defer k.repo.Close()
-	v, err := releaseVersion(c, k.repo, k.head, s.str("tag-prefix"))
+	v, err := releaseVersion(c, k.repo, k.head, k.tags)
 	if err != nil {
 		return err
 	}

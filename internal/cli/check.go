@@ -96,7 +96,7 @@ func checkRun(ctx context.Context, c *job) error {
 		for i, t := range tags {
 			names[i] = t.Name
 		}
-		releases = version.ReleasesOf(names, s.str("tag-prefix"))
+		releases = tagScheme(s).Releases(names)
 		if defaultBranch == "" {
 			if defaultBranch, err = resolveDefaultBranch(ctx, s, c, repo, s.str("remote"), fg, token); err != nil {
 				return err
@@ -139,12 +139,8 @@ func checkRun(ctx context.Context, c *job) error {
 	}
 	next := ""
 	if res.Next != nil {
-		prefix := s.str("tag-prefix")
-		if prefix == "" && strings.HasPrefix(res.LatestTag, "v") {
-			prefix = "v" // the tag step follows the latest tag's style
-		}
 		next = res.Next.String()
-		c.rep.Infof("merging now releases %s on %s", version.TagName(res.Next, prefix), mr.target)
+		c.rep.Infof("merging now releases %s on %s", tagScheme(s).Follow(res.LatestTag).Name(res.Next), mr.target)
 	}
 	c.output("impact", res.Impact.String())
 	c.output("next-version", next)

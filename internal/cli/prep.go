@@ -34,7 +34,7 @@ func prepRun(ctx context.Context, c *job) error {
 		return err
 	}
 	defer k.repo.Close()
-	v, err := releaseVersion(c, k.repo, k.head, s.str("tag-prefix"))
+	v, err := releaseVersion(c, k.repo, k.head, k.tags)
 	if err != nil {
 		return err
 	}

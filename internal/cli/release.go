@@ -14,13 +14,13 @@ import (
 // releaseAt finds the release made of commit head: the highest release tag
 // on head itself or on a version commit whose only parent is head (Maven
 // and Python releases). ok is false when there is none.
-func releaseAt(repo *gitrepo.Repo, head plumbing.Hash, prefix string) (v *semver.Version, tag string, ok bool, err error) {
+func releaseAt(repo *gitrepo.Repo, head plumbing.Hash, scheme version.TagScheme) (v *semver.Version, tag string, ok bool, err error) {
 	tags, err := repo.Tags()
 	if err != nil {
 		return nil, "", false, err
 	}
 	for _, t := range tags {
-		tv, isRelease := version.ParseTag(t.Name, prefix)
+		tv, isRelease := scheme.Parse(t.Name)
 		if !isRelease || (v != nil && !tv.GreaterThan(v)) {
 			continue
 		}
@@ -43,7 +43,7 @@ func releaseAt(repo *gitrepo.Repo, head plumbing.Hash, prefix string) (v *semver
 
 // releaseVersion reads the version a step follows: the --version setting
 // (the tag step's output), else the release tag at HEAD.
-func releaseVersion(c *job, repo *gitrepo.Repo, head plumbing.Hash, prefix string) (*semver.Version, error) {
+func releaseVersion(c *job, repo *gitrepo.Repo, head plumbing.Hash, scheme version.TagScheme) (*semver.Version, error) {
 	if s := c.s.str("version"); s != "" {
 		v, ok := version.ParseTag(s, "")
 		if !ok {
@@ -51,7 +51,7 @@ func releaseVersion(c *job, repo *gitrepo.Repo, head plumbing.Hash, prefix strin
 		}
 		return v, nil
 	}
-	v, tag, ok, err := releaseAt(repo, head, prefix)
+	v, tag, ok, err := releaseAt(repo, head, scheme)
 	if err != nil {
 		return nil, err
 	}
@@ -69,6 +69,7 @@ type checkout struct {
 	branch        string
 	defaultBranch string
 	remote        string
+	tags          version.TagScheme // the tag-prefix setting
 	forge         detect.Target
 	// token is the forge token for the API at forge.apiURL, pushToken the
 	// one for the remote: each empty unless the token belongs to that host.
@@ -86,7 +87,7 @@ func (k *checkout) auth() gitrepo.Auth {
 // remote, forge and token. The caller closes k.repo.
 func openCheckout(ctx context.Context, c *job) (*checkout, error) {
 	s := c.s
-	k := &checkout{remote: s.str("remote"), cred: resolveCredential(s, c.ci)}
+	k := &checkout{remote: s.str("remote"), tags: tagScheme(s), cred: resolveCredential(s, c.ci)}
 	maskToken(c, k.cred.token)
 	var err error
 	if k.dryRun, err = s.boolean("dry-run"); err != nil {
@@ -126,6 +127,9 @@ func openCheckout(ctx context.Context, c *job) (*checkout, error) {
 	ok = true
 	return k, nil
 }
+
+// tagScheme is how release tags are named: the tag-prefix setting.
+func tagScheme(s *settings) version.TagScheme { return version.PrefixScheme(s.str("tag-prefix")) }
 
 // addRemoteSettings adds the settings of steps that push.
 func addRemoteSettings(s *settings) {

@@ -66,7 +66,7 @@ func tagRun(ctx context.Context, c *job) error {
 
 	opts := tagstep.Options{
 		Repo: k.repo, Commit: k.head, Branch: k.branch, DefaultBranch: k.defaultBranch,
-		BranchPrefix: s.str("branch-prefix"), TagPrefix: s.str("tag-prefix"), Remote: k.remote,
+		BranchPrefix: s.str("branch-prefix"), Tags: k.tags, Remote: k.remote,
 		Auth: k.auth(), Labels: labels, Stable: stable,
 		DryRun: k.dryRun, Log: c.rep,
 		Tagger: k.ident.committer, // git's tagger is the committer

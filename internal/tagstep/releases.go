@@ -18,14 +18,14 @@ type releaseSet struct {
 	refs map[string]gitrepo.Tag
 }
 
-func releases(tags []gitrepo.Tag, prefix string) releaseSet {
+func releases(tags []gitrepo.Tag, scheme version.TagScheme) releaseSet {
 	rs := releaseSet{refs: map[string]gitrepo.Tag{}}
 	names := make([]string, len(tags))
 	for i, t := range tags {
 		names[i] = t.Name
 		rs.refs[t.Name] = t
 	}
-	rs.Releases = version.ReleasesOf(names, prefix)
+	rs.Releases = scheme.Releases(names)
 	return rs
 }
 
