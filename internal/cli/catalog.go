@@ -42,7 +42,7 @@ func Catalog() []StepInfo {
 	var out []StepInfo
 	for _, st := range steps {
 		s := newSettings(st.name, func(string) string { return "" }, io.Discard)
-		addCommonSettings(s)
+		addCommonSettings(s, new(commonOptions))
 		synopsis, _ := st.define(s)
 		info := StepInfo{Name: st.name, Synopsis: synopsis, Outputs: st.outputs, Pipelines: st.pipelines}
 		for _, x := range s.list {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/relman-dev/relman/internal/check"
@@ -16,16 +15,29 @@ import (
 	"github.com/relman-dev/relman/internal/version"
 )
 
+// checkOptions are the settings of relman check.
+type checkOptions struct {
+	labels       []string // the merge request's labels; nil: from the forge or the runner
+	targetBranch string
+	number       int // 0: from the runner
+	stable       bool
+	names        impact.Labels
+	remote       remoteOptions
+}
+
 func checkCommand(s *settings) (string, step) {
-	s.add("labels", "", "the merge request's labels, comma separated (default: from the forge, the pull_request event or CI_MERGE_REQUEST_LABELS)")
-	s.add("target-branch", "", "the merge request's target branch (default: the pull_request event or CI_MERGE_REQUEST_TARGET_BRANCH_NAME)")
-	s.addChecked("number", "", "the merge request's number (default: the pull_request event or CI_MERGE_REQUEST_IID)", checkPositive)
-	s.addSwitch("stable-release", "the target's STABLE_RELEASE switch, for the version preview", version.ParseStable, "STABLE_RELEASE")
-	s.add("label-major", impact.DefaultLabels.Major, "label of major changes")
-	s.add("label-minor", impact.DefaultLabels.Minor, "label of minor changes")
-	s.add("label-patch", impact.DefaultLabels.Patch, "label of patch changes")
-	addRemoteSettings(s)
-	return "relman check: on a merge request, require exactly one impact label that fits the target branch, and preview the version it releases", checkRun
+	o := &checkOptions{}
+	s.add("labels", "", "the merge request's labels, comma separated (default: from the forge, the pull_request event or CI_MERGE_REQUEST_LABELS)").toFunc(func(v string) error {
+		o.labels = ci.SplitList(v)
+		return nil
+	})
+	s.add("target-branch", "", "the merge request's target branch (default: the pull_request event or CI_MERGE_REQUEST_TARGET_BRANCH_NAME)").to(&o.targetBranch)
+	s.addChecked("number", "", "the merge request's number (default: the pull_request event or CI_MERGE_REQUEST_IID)", checkPositive).toInt(&o.number)
+	s.addSwitch("stable-release", "the target's STABLE_RELEASE switch, for the version preview", version.ParseStable, "STABLE_RELEASE").toBool(&o.stable)
+	addLabelSettings(s, &o.names)
+	addRemoteSettings(s, &o.remote)
+	return "relman check: on a merge request, require exactly one impact label that fits the target branch, and preview the version it releases",
+		func(ctx context.Context, c *job) error { return checkRun(ctx, c, o) }
 }
 
 // mrContext is the merge request being checked.
@@ -45,43 +57,37 @@ func runnerMergeRequest(run ci.Context) mrContext {
 	return mrContext{number: m.Number, title: m.Title, target: m.Target, labels: m.Labels, known: true}
 }
 
-func checkRun(ctx context.Context, c *job) error {
-	s := c.s
-	names := impact.Labels{Major: s.str("label-major"), Minor: s.str("label-minor"), Patch: s.str("label-patch")}
+func checkRun(ctx context.Context, c *job, o *checkOptions) error {
+	names := o.names
 	if err := names.Validate(); err != nil {
 		return usageError{err}
 	}
-	stable, err := s.boolean("stable-release")
-	if err != nil {
-		return err
-	}
 	mr := runnerMergeRequest(c.ci)
-	if n := s.str("number"); n != "" {
-		if mr.number, err = strconv.Atoi(n); err != nil || mr.number <= 0 {
-			return usagef("%s %q: expected the merge request's number", s.named("number"), n)
-		}
+	if o.number != 0 {
+		mr.number = o.number
 	}
-	if t := s.str("target-branch"); t != "" {
-		mr.target = t
+	if o.targetBranch != "" {
+		mr.target = o.targetBranch
 	}
 	if mr.target == "" {
 		return usagef("no merge request here: run relman check in a merge request pipeline (GitLab) or on pull_request events (GitHub), or pass --target-branch and --labels")
 	}
-	cred := resolveCredential(s, c.ci)
+	cred := resolveCredential(o.remote.token, o.remote.forge.APIURL, c.ci)
 	maskToken(c, cred.token)
 	token := ""
 
 	// Releases and the default branch come from the clone, when there is one.
 	var releases version.Releases
-	defaultBranch := s.str("default-branch")
+	defaultBranch := c.common.defaultBranch
 	if defaultBranch == "" {
 		defaultBranch = c.ci.DefaultBranch
 	}
 	var fg detect.Target
-	repo, rerr := gitrepo.Open(s.str("repo"))
+	var err error
+	repo, rerr := gitrepo.Open(c.common.repo)
 	if rerr == nil {
 		defer repo.Close()
-		if fg, err = resolveForge(s, c, repo, s.str("remote")); err != nil {
+		if fg, err = resolveForge(c, repo, c.common.remote, o.remote.forge); err != nil {
 			return err
 		}
 		token = forgeToken(c, fg, cred)
@@ -96,14 +102,14 @@ func checkRun(ctx context.Context, c *job) error {
 		for i, t := range tags {
 			names[i] = t.Name
 		}
-		releases = tagScheme(s).Releases(names)
+		releases = o.remote.tags.Releases(names)
 		if defaultBranch == "" {
-			if defaultBranch, err = resolveDefaultBranch(ctx, s, c, repo, s.str("remote"), fg, token); err != nil {
+			if defaultBranch, err = resolveDefaultBranch(ctx, c, repo, c.common.remote, fg, token); err != nil {
 				return err
 			}
 		}
 	} else {
-		c.rep.Noticef("no git repository at %s: the version preview needs the clone's tags", s.str("repo"))
+		c.rep.Noticef("no git repository at %s: the version preview needs the clone's tags", c.common.repo)
 		if defaultBranch == "" {
 			return usagef("cannot tell the default branch: set --default-branch")
 		}
@@ -111,7 +117,7 @@ func checkRun(ctx context.Context, c *job) error {
 
 	// Labels: the setting, else the forge as it is now (a re-run after
 	// labelling sees the new label), else what the runner says.
-	labels := ci.SplitList(s.str("labels"))
+	labels := o.labels
 	switch {
 	case len(labels) > 0:
 	case token != "" && fg.Kind != "" && mr.number > 0:
@@ -132,7 +138,7 @@ func checkRun(ctx context.Context, c *job) error {
 
 	res := check.Run(check.Input{
 		Labels: labels, Names: names, Target: mr.target, DefaultBranch: defaultBranch,
-		BranchPrefix: s.str("branch-prefix"), Releases: releases, Stable: stable,
+		BranchPrefix: o.remote.branchPrefix, Releases: releases, Stable: o.stable,
 	})
 	for _, n := range res.Notes {
 		c.rep.Noticef("%s", n)
@@ -140,7 +146,7 @@ func checkRun(ctx context.Context, c *job) error {
 	next := ""
 	if res.Next != nil {
 		next = res.Next.String()
-		c.rep.Infof("merging now releases %s on %s", tagScheme(s).Follow(res.LatestTag).Name(res.Next), mr.target)
+		c.rep.Infof("merging now releases %s on %s", o.remote.tags.Follow(res.LatestTag).Name(res.Next), mr.target)
 	}
 	c.output("impact", res.Impact.String())
 	c.output("next-version", next)

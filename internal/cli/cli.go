@@ -125,7 +125,8 @@ type job struct {
 	env      Env
 	s        *settings
 	rep      *ci.Reporter
-	ci       ci.Context // what the runner says, read once per run
+	ci       ci.Context    // what the runner says, read once per run
+	common   commonOptions // the settings every step shares
 	args     []string
 	outputs  []ci.Output
 	summary  string // Markdown, for the CI step summary
@@ -137,21 +138,42 @@ func (c *job) output(name, value string) {
 	c.outputs = append(c.outputs, ci.Output{Name: name, Value: value})
 }
 
-// addCommonSettings adds the settings every step shares.
-func addCommonSettings(s *settings) {
-	s.add("repo", ".", "the repository directory")
-	s.add("branch", "", "the branch being released (default: the CI branch, else the checked-out branch)")
-	s.add("default-branch", "", "the default branch (default: from CI, the remote's HEAD, or the forge)")
-	s.add("remote", "origin", "the remote to push to")
-	s.addBool("dry-run", "compute and print what would change, write nothing")
-	s.addEnum("output", "text", "local output format: text or json", []string{"text", "json"})
+// commonOptions are the settings every step shares, bound at parse time.
+type commonOptions struct {
+	repo          string
+	branch        string // "": the CI branch, else the checked-out branch
+	defaultBranch string
+	remote        string
+	dryRun        bool
+	dryRunFlag    bool // --dry-run was given on the command line
+	output        ci.Format
+}
+
+// addCommonSettings adds the settings every step shares, bound to o.
+func addCommonSettings(s *settings, o *commonOptions) {
+	s.add("repo", ".", "the repository directory").to(&o.repo)
+	s.add("branch", "", "the branch being released (default: the CI branch, else the checked-out branch)").to(&o.branch)
+	s.add("default-branch", "", "the default branch (default: from CI, the remote's HEAD, or the forge)").to(&o.defaultBranch)
+	s.add("remote", "origin", "the remote to push to").to(&o.remote)
+	dry := s.addBool("dry-run", "compute and print what would change, write nothing")
+	dry.bind = func(s *settings) error {
+		on, err := s.boolean("dry-run")
+		o.dryRun, o.dryRunFlag = on, s.set["dry-run"]
+		return err
+	}
+	s.addEnum("output", "text", "local output format: text or json", []string{"text", "json"}).toFunc(func(v string) error {
+		f, err := ci.ParseFormat(v)
+		o.output = f
+		return err
+	})
 }
 
 // runStep parses the settings common to every step, builds the reporter for
 // the runner, runs the step and reports its outputs or its error.
 func runStep(ctx context.Context, env Env, name string, args []string, define func(*settings) (string, step)) int {
 	s := newSettings(name, env.Getenv, env.Stderr)
-	addCommonSettings(s)
+	var common commonOptions
+	addCommonSettings(s, &common)
 	synopsis, exec := define(s)
 	s.fs.SetOutput(io.Discard) // errors are reported below, the usage on --help only
 	s.fs.Usage = func() {}
@@ -166,18 +188,12 @@ func runStep(ctx context.Context, env Env, name string, args []string, define fu
 		return exitCode(err)
 	}
 	run := ci.ReadContext(env.Getenv) // the runner's variables, read once
-	formatName, err := s.oneOf("output", "text", "json")
+	rep, err := ci.New(ci.Options{Kind: run.Kind, Format: common.output, Getenv: env.Getenv, Stdout: env.Stdout, Stderr: env.Stderr, Dir: common.repo})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "relman %s: %v\n", name, err)
 		return ExitUsage
 	}
-	format, _ := ci.ParseFormat(formatName)
-	rep, err := ci.New(ci.Options{Kind: run.Kind, Format: format, Getenv: env.Getenv, Stdout: env.Stdout, Stderr: env.Stderr, Dir: s.str("repo")})
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "relman %s: %v\n", name, err)
-		return ExitUsage
-	}
-	c := &job{env: env, s: s, rep: rep, ci: run, args: rest, synopsis: synopsis}
+	c := &job{env: env, s: s, rep: rep, ci: run, common: common, args: rest, synopsis: synopsis}
 	if len(rest) > 0 {
 		rep.Errorf("relman %s: unexpected argument %q: settings are flags like --dry-run", name, rest[0])
 		return ExitUsage

@@ -20,35 +20,41 @@ import (
 	"github.com/relman-dev/relman/internal/releasedef"
 )
 
+// releasedefOptions are the settings of relman releasedef generate; the
+// common branch setting is the branch the definition is committed to.
+type releasedefOptions struct {
+	name, config, ref, outputDir, manifest, metadata string
+	token                                            tokenSetting
+	ident                                            identityOptions
+}
+
 func releasedefGenerateCommand(s *settings) (string, step) {
+	o := &releasedefOptions{}
 	// The common --branch is the branch being released; here it is the
 	// branch the definition is committed to.
 	s.byName["branch"].usage = "commit the definition to this branch (created from the ref if absent) and push it; without it the file is written to the work tree"
-	s.add("name", "", "release name: the definition's release and its file release-NAME.yml (required)")
-	s.add("config", "", "release definition config (YAML): artifact and dependency filters, release properties (required)")
-	s.add("ref", "", "git ref whose tags pin the versions (default: the pipeline commit, else HEAD)")
-	s.add("output-dir", ".", "directory of the definition, relative to the repository root")
-	s.add("manifest", "", "artifact manifest at the ref: an sfdx-project.json or a generic .yml manifest (default: sfdx-project.json, else relman-artifacts.yml)")
-	s.add("metadata", "", `extra metadata, a JSON object of strings, numbers and booleans, e.g. {"pipeline":"1234"}`)
-	s.add("token", "", "token to push the branch over HTTPS", "GITHUB_TOKEN", "GITLAB_TOKEN")
-	s.add("git-user-name", "", "author and committer name of the commit (default: GIT_AUTHOR_NAME / GIT_COMMITTER_NAME, else the CI bot, else git config user.name, else relman)")
-	s.add("git-user-email", "", "author and committer email (default: GIT_AUTHOR_EMAIL / GIT_COMMITTER_EMAIL, else the CI bot, else git config user.email)")
-	return "relman releasedef generate: write release-NAME.yml, pinning every artifact to the highest version tag reachable from the ref", releasedefGenerateRun
+	s.add("name", "", "release name: the definition's release and its file release-NAME.yml (required)").to(&o.name)
+	s.add("config", "", "release definition config (YAML): artifact and dependency filters, release properties (required)").to(&o.config)
+	s.add("ref", "", "git ref whose tags pin the versions (default: the pipeline commit, else HEAD)").to(&o.ref)
+	s.add("output-dir", ".", "directory of the definition, relative to the repository root").to(&o.outputDir)
+	s.add("manifest", "", "artifact manifest at the ref: an sfdx-project.json or a generic .yml manifest (default: sfdx-project.json, else relman-artifacts.yml)").to(&o.manifest)
+	s.add("metadata", "", `extra metadata, a JSON object of strings, numbers and booleans, e.g. {"pipeline":"1234"}`).to(&o.metadata)
+	addTokenSetting(s, "token to push the branch over HTTPS", &o.token)
+	addIdentitySettings(s, "author and committer name of the commit", &o.ident)
+	return "relman releasedef generate: write release-NAME.yml, pinning every artifact to the highest version tag reachable from the ref",
+		func(ctx context.Context, c *job) error { return releasedefGenerateRun(ctx, c, o) }
 }
 
-func releasedefGenerateRun(ctx context.Context, c *job) error {
+func releasedefGenerateRun(ctx context.Context, c *job, o *releasedefOptions) error {
 	s := c.s
-	cred := resolveCredential(s, c.ci)
+	cred := resolveCredential(o.token, "", c.ci)
 	maskToken(c, cred.token)
-	dryRun, err := s.boolean("dry-run")
-	if err != nil {
-		return err
-	}
-	name := s.str("name")
+	dryRun := c.common.dryRun
+	name := o.name
 	if err := releasedef.CheckName(name); err != nil {
 		return usageError{err}
 	}
-	configPath := s.str("config")
+	configPath := o.config
 	if configPath == "" {
 		return usagef("no release definition config: set --config FILE (an empty file selects every artifact)")
 	}
@@ -60,15 +66,15 @@ func releasedefGenerateRun(ctx context.Context, c *job) error {
 	if err != nil {
 		return usageError{err}
 	}
-	metadata, err := releasedef.ParseMetadata(s.str("metadata"))
+	metadata, err := releasedef.ParseMetadata(o.metadata)
 	if err != nil {
 		return usageError{err}
 	}
-	outDir := s.str("output-dir")
+	outDir := o.outputDir
 	if outDir == "" {
 		outDir = "."
 	}
-	branch := s.str("branch")
+	branch := c.common.branch
 	if err := checkDefinitionBranch(branch); err != nil {
 		return usagef("%s %w", s.named("branch"), err)
 	}
@@ -83,12 +89,12 @@ func releasedefGenerateRun(ctx context.Context, c *job) error {
 		return err
 	}
 
-	repo, err := gitrepo.Open(s.str("repo"))
+	repo, err := gitrepo.Open(c.common.repo)
 	if err != nil {
 		return usageError{err}
 	}
 	defer repo.Close()
-	ref := s.str("ref")
+	ref := o.ref
 	if ref == "" {
 		ref = pipelineCommit(c)
 	}
@@ -97,7 +103,7 @@ func releasedefGenerateRun(ctx context.Context, c *job) error {
 		return usagef("ref %q is not a branch, tag or commit of the repository: %w (fetch it, e.g. fetch-depth: 0, or set --ref)", ref, err)
 	}
 
-	manifestPath := s.str("manifest")
+	manifestPath := o.manifest
 	var manifestData []byte
 	if manifestPath == "" {
 		for _, p := range []string{"sfdx-project.json", "relman-artifacts.yml"} { // in this order
@@ -153,12 +159,12 @@ func releasedefGenerateRun(ctx context.Context, c *job) error {
 	fileOut := relFile
 	switch {
 	case branch != "" && dryRun:
-		c.rep.Noticef("dry run: would commit %s to branch %s of %s and push it", relFile, branch, s.str("remote"))
+		c.rep.Noticef("dry run: would commit %s to branch %s of %s and push it", relFile, branch, c.common.remote)
 		logDefinition(c, content)
 	case branch != "":
-		remote := s.str("remote")
+		remote := c.common.remote
 		remoteURL, _ := repo.RemoteURL(remote)
-		ident := resolveIdentity(c, repo)
+		ident := resolveIdentity(c, repo, o.ident)
 		res, err := repo.CommitFile(ctx, gitrepo.CommitFileOptions{
 			Remote: remote, Auth: gitrepo.Auth{Username: pushUser(c, repo, remote), Token: cred.forRemote(c, remote, remoteURL)},
 			Branch: branch, Base: commit, Path: relFile, Content: content,

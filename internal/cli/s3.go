@@ -63,100 +63,115 @@ func takeAsset(env Env, st *stepDef, args []string) ([]string, string, error) {
 	return out, asset, nil
 }
 
-// s3Settings adds the settings every s3 subcommand shares.
-func s3Settings(s *settings) {
-	s.add("bucket", "", "the S3 bucket (versioning must be Enabled)")
-	s.add("prefix", "", "key prefix of the assets, e.g. releases/myapp (no ../)")
-	s.add("endpoint", "", "S3-compatible endpoint URL (MinIO, Ceph, R2...): path-style addressing, checksums only when required", "AWS_ENDPOINT_URL_S3")
-	s.add("region", "", "AWS region (default: AWS_REGION or the profile; us-east-1 with --endpoint)")
-	s.addNumber("concurrency", "16", "parallel requests", checkConcurrency)
-	s.add("role-arn", "", "IAM role to assume with the CI's OIDC token (GitHub: permissions id-token: write; GitLab: id_tokens)")
-	s.add("web-identity-token", "", "OIDC token for --role-arn (GitLab: an id_tokens variable); default on GitHub: requested from the runner", "AWS_ID_TOKEN")
-	s.add("oidc-audience", "sts.amazonaws.com", "audience of the OIDC token requested on GitHub")
+// s3Options are the settings of the s3 subcommands, bound at parse time;
+// each subcommand binds the ones it has.
+type s3Options struct {
+	bucket, prefix, endpoint, region string
+	concurrency                      int
+	roleARN, webIdentityToken        string
+	oidcAudience                     string
+	sse, sseKMSKeyID                 string
+	sel                              s3step.Selection
+	delete                           bool
+	tag, asset                       string
+	from, to, fromRelease, toRelease string
+	release                          string
 }
 
-func s3Selection(s *settings) {
-	s.add("include", strings.Join(s3step.DefaultInclude, ","), "assets to sync: globs separated by commas or newlines (** any directories; no slash: any depth; dir/: everything under)")
-	s.add("exclude", strings.Join(s3step.DefaultExclude, ","), "globs left out")
+// s3Command binds the settings every s3 subcommand shares, then its own,
+// and runs run with them.
+func s3Command(s *settings, synopsis string, more func(o *s3Options), run func(context.Context, *job, *s3Options) error) (string, step) {
+	o := &s3Options{}
+	s.add("bucket", "", "the S3 bucket (versioning must be Enabled)").to(&o.bucket)
+	s.add("prefix", "", "key prefix of the assets, e.g. releases/myapp (no ../)").to(&o.prefix)
+	s.add("endpoint", "", "S3-compatible endpoint URL (MinIO, Ceph, R2...): path-style addressing, checksums only when required", "AWS_ENDPOINT_URL_S3").to(&o.endpoint)
+	s.add("region", "", "AWS region (default: AWS_REGION or the profile; us-east-1 with --endpoint)").to(&o.region)
+	s.addNumber("concurrency", "16", "parallel requests", checkConcurrency).toInt(&o.concurrency)
+	s.add("role-arn", "", "IAM role to assume with the CI's OIDC token (GitHub: permissions id-token: write; GitLab: id_tokens)").to(&o.roleARN)
+	s.add("web-identity-token", "", "OIDC token for --role-arn (GitLab: an id_tokens variable); default on GitHub: requested from the runner", "AWS_ID_TOKEN").to(&o.webIdentityToken)
+	s.add("oidc-audience", "sts.amazonaws.com", "audience of the OIDC token requested on GitHub").to(&o.oidcAudience)
+	// Without an sse setting (status uploads nothing) explicitly listed
+	// .env files are compared.
+	o.sel.Encrypted = true
+	more(o)
+	return synopsis, func(ctx context.Context, c *job) error { return run(ctx, c, o) }
 }
 
-func s3Encryption(s *settings) {
-	s.addEnum("sse", "", "server-side encryption of every object written: AES256 or aws:kms (required for .env files)", []string{"", "AES256", "aws:kms"})
-	s.add("sse-kms-key-id", "", "KMS key for --sse aws:kms (default: the bucket's key)")
+func (o *s3Options) selection(s *settings) {
+	s.add("include", strings.Join(s3step.DefaultInclude, ","), "assets to sync: globs separated by commas or newlines (** any directories; no slash: any depth; dir/: everything under)").toFunc(func(v string) error {
+		o.sel.Include = s3List(v)
+		return nil
+	})
+	s.add("exclude", strings.Join(s3step.DefaultExclude, ","), "globs left out").toFunc(func(v string) error {
+		o.sel.Exclude = s3List(v)
+		return nil
+	})
+}
+
+func (o *s3Options) encryption(s *settings) {
+	s.addEnum("sse", "", "server-side encryption of every object written: AES256 or aws:kms (required for .env files)", []string{"", "AES256", "aws:kms"}).toFunc(func(v string) error {
+		o.sse, o.sel.Encrypted = v, v != ""
+		return nil
+	})
+	s.add("sse-kms-key-id", "", "KMS key for --sse aws:kms (default: the bucket's key)").to(&o.sseKMSKeyID)
 }
 
 func s3VersioningCommand(s *settings) (string, step) {
-	s3Settings(s)
-	return "relman s3 versioning: enable versioning on the bucket (idempotent) and report its state", s3VersioningRun
+	return s3Command(s, "relman s3 versioning: enable versioning on the bucket (idempotent) and report its state", func(*s3Options) {}, s3VersioningRun)
 }
 
 func s3SyncCommand(s *settings) (string, step) {
-	s3Settings(s)
-	s3Selection(s)
-	s3Encryption(s)
-	s.addBool("delete", "hide assets removed from the repository behind delete markers (their versions stay)")
-	s.add("tag", "", "release name of the manifest and git-tag metadata (default: the release tag on the commit, else the commit)")
-	return "relman s3 sync: upload the assets whose content changed, with git metadata, then write the release's manifest", s3SyncRun
+	return s3Command(s, "relman s3 sync: upload the assets whose content changed, with git metadata, then write the release's manifest", func(o *s3Options) {
+		o.selection(s)
+		o.encryption(s)
+		s.addBool("delete", "hide assets removed from the repository behind delete markers (their versions stay)").toBool(&o.delete)
+		s.add("tag", "", "release name of the manifest and git-tag metadata (default: the release tag on the commit, else the commit)").to(&o.tag)
+	}, s3SyncRun)
 }
 
 func s3StatusCommand(s *settings) (string, step) {
-	s3Settings(s)
-	s3Selection(s)
-	s.add("tag", "", "compare the files committed at this tag (or any revision) instead of the work tree")
-	return "relman s3 status: compare the work tree (or --tag) with the newest objects: in sync, changed, missing, extra", s3StatusRun
+	return s3Command(s, "relman s3 status: compare the work tree (or --tag) with the newest objects: in sync, changed, missing, extra", func(o *s3Options) {
+		o.selection(s)
+		s.add("tag", "", "compare the files committed at this tag (or any revision) instead of the work tree").to(&o.tag)
+	}, s3StatusRun)
 }
 
 func s3VersionsCommand(s *settings) (string, step) {
-	s3Settings(s)
-	s.add("asset", "", "the asset: the file's path in the repository (or the ASSET argument)")
-	return "relman s3 versions ASSET: an asset's versions with ids, dates, sizes and git commit/tag", s3VersionsRun
+	return s3Command(s, "relman s3 versions ASSET: an asset's versions with ids, dates, sizes and git commit/tag", func(o *s3Options) {
+		s.add("asset", "", "the asset: the file's path in the repository (or the ASSET argument)").to(&o.asset)
+	}, s3VersionsRun)
 }
 
 func s3DiffCommand(s *settings) (string, step) {
-	s3Settings(s)
-	s.add("asset", "", "the asset: the file's path in the repository (or the ASSET argument)")
-	s.add("from", "", "the older version: a version id or a release tag")
-	s.add("to", "", "the newer version: a version id or a release tag (default: the newest)")
-	s.add("from-release", "", "compare two releases: the older release")
-	s.add("to-release", "", "compare two releases: the newer release")
-	return "relman s3 diff: two versions of an asset (unified diff for text, size and hash for binary), or two releases (added, removed, changed)", s3DiffRun
+	return s3Command(s, "relman s3 diff: two versions of an asset (unified diff for text, size and hash for binary), or two releases (added, removed, changed)", func(o *s3Options) {
+		s.add("asset", "", "the asset: the file's path in the repository (or the ASSET argument)").to(&o.asset)
+		s.add("from", "", "the older version: a version id or a release tag").to(&o.from)
+		s.add("to", "", "the newer version: a version id or a release tag (default: the newest)").to(&o.to)
+		s.add("from-release", "", "compare two releases: the older release").to(&o.fromRelease)
+		s.add("to-release", "", "compare two releases: the newer release").to(&o.toRelease)
+	}, s3DiffRun)
 }
 
 func s3RollbackCommand(s *settings) (string, step) {
-	s3Settings(s)
-	s3Encryption(s)
-	s.add("asset", "", "the asset to roll back: the file's path in the repository (or the ASSET argument)")
-	s.add("to", "", "the version to restore ASSET to: a version id or a release tag")
-	s.add("release", "", "restore every asset of this release")
-	s.addBool("delete", "with --release: hide assets that are not in the release behind delete markers")
-	return "relman s3 rollback: copy old versions forward as the newest (history is kept) and write a manifest marked rollback-of", s3RollbackRun
+	return s3Command(s, "relman s3 rollback: copy old versions forward as the newest (history is kept) and write a manifest marked rollback-of", func(o *s3Options) {
+		o.encryption(s)
+		s.add("asset", "", "the asset to roll back: the file's path in the repository (or the ASSET argument)").to(&o.asset)
+		s.add("to", "", "the version to restore ASSET to: a version id or a release tag").to(&o.to)
+		s.add("release", "", "restore every asset of this release").to(&o.release)
+		s.addBool("delete", "with --release: hide assets that are not in the release behind delete markers").toBool(&o.delete)
+	}, s3RollbackRun)
 }
 
 // s3Store builds the store from the settings.
-func s3Store(ctx context.Context, c *job) (*s3store.Store, int, error) {
+func s3Store(ctx context.Context, c *job, o *s3Options) (*s3store.Store, int, error) {
 	s := c.s
-	conc, err := strconv.Atoi(s.str("concurrency"))
-	if err != nil || conc < 1 || conc > 256 {
-		return nil, 0, usagef("%s: %q: expected a number from 1 to 256", s.named("concurrency"), s.str("concurrency"))
-	}
-	bucket := s.str("bucket")
+	conc := o.concurrency // checked as the settings were parsed: 1 to 256
+	bucket := o.bucket
 	if bucket == "" {
 		return nil, 0, usagef("no bucket: set --bucket (RELMAN_BUCKET)")
 	}
-	opts := s3store.Options{Bucket: bucket, Prefix: s.str("prefix"), Endpoint: s.str("endpoint"), Region: s.str("region"),
-		Concurrency: conc, RoleARN: s.str("role-arn"), RoleSessionName: "relman"}
-	if _, ok := s.byName["sse"]; ok {
-		opts.SSE, opts.SSEKMSKeyID = s.str("sse"), s.str("sse-kms-key-id")
-		switch strings.ToLower(opts.SSE) {
-		case "":
-		case "aes256":
-			opts.SSE = "AES256"
-		case "aws:kms":
-			opts.SSE = "aws:kms"
-		default:
-			return nil, 0, usagef("%s: unknown value %q: expected AES256 or aws:kms", s.named("sse"), opts.SSE)
-		}
-	}
+	opts := s3store.Options{Bucket: bucket, Prefix: o.prefix, Endpoint: o.endpoint, Region: o.region,
+		Concurrency: conc, RoleARN: o.roleARN, RoleSessionName: "relman", SSE: o.sse, SSEKMSKeyID: o.sseKMSKeyID}
 	if _, err := s3store.CleanPrefix(opts.Prefix); err != nil {
 		return nil, 0, usageError{err}
 	}
@@ -169,15 +184,15 @@ func s3Store(ctx context.Context, c *job) (*s3store.Store, int, error) {
 		return nil, 0, usagef("%s %s: holds credentials (user info), which S3 does not use and relman would log: remove them from the URL, and give the keys as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or a role)", s.named("endpoint"), gitrepo.RedactURL(opts.Endpoint))
 	}
 	if opts.RoleARN != "" {
-		switch tok := s.str("web-identity-token"); {
+		switch tok := o.webIdentityToken; {
 		case tok != "":
 			c.rep.Mask(tok)
 			opts.WebIdentityToken = s3store.StaticToken(tok)
 		case c.ci.GitHub.IDTokenRequestURL != "" && c.ci.GitHub.IDTokenRequestToken != "":
 			gh := c.ci.GitHub
 			c.rep.Mask(gh.IDTokenRequestToken)
-			opts.WebIdentityToken = s3store.GitHubToken(gh.IDTokenRequestURL, gh.IDTokenRequestToken, s.str("oidc-audience"), nil)
-		case s.getenv("AWS_WEB_IDENTITY_TOKEN_FILE") != "":
+			opts.WebIdentityToken = s3store.GitHubToken(gh.IDTokenRequestURL, gh.IDTokenRequestToken, o.oidcAudience, nil)
+		case c.env.Getenv("AWS_WEB_IDENTITY_TOKEN_FILE") != "":
 			// The standard chain reads the token file.
 		default:
 			return nil, 0, usagef("role-arn needs an OIDC token: on GitHub give the job permissions: id-token: write; on GitLab add id_tokens: AWS_ID_TOKEN: aud: sts.amazonaws.com (or set --web-identity-token)")
@@ -199,26 +214,18 @@ func s3SplitList(v string) []string {
 	return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' })
 }
 
-func s3Sel(s *settings) s3step.Selection {
-	// Status uploads nothing: explicitly listed .env files are compared.
-	encrypted := true
-	if _, ok := s.byName["sse"]; ok {
-		encrypted = s.str("sse") != ""
+// s3List is an include or exclude list: never nil, so that an empty
+// setting selects nothing rather than the defaults.
+func s3List(v string) []string {
+	if l := s3SplitList(v); l != nil {
+		return l
 	}
-	sel := s3step.Selection{Include: s3SplitList(s.str("include")), Exclude: s3SplitList(s.str("exclude")), Encrypted: encrypted}
-	if sel.Include == nil {
-		sel.Include = []string{}
-	}
-	if sel.Exclude == nil {
-		sel.Exclude = []string{}
-	}
-	return sel
+	return []string{}
 }
 
 // s3Git opens the repository and describes the checked-out commit.
-func s3Git(c *job) (*gitrepo.Repo, s3step.GitInfo, error) {
-	s := c.s
-	repo, err := gitrepo.Open(s.str("repo"))
+func s3Git(c *job, o *s3Options) (*gitrepo.Repo, s3step.GitInfo, error) {
+	repo, err := gitrepo.Open(c.common.repo)
 	if err != nil {
 		return nil, s3step.GitInfo{}, usageError{err}
 	}
@@ -227,7 +234,7 @@ func s3Git(c *job) (*gitrepo.Repo, s3step.GitInfo, error) {
 		repo.Close()
 		return nil, s3step.GitInfo{}, err
 	}
-	opts := s3step.DescribeOptions{Tag: s.str("tag")}
+	opts := s3step.DescribeOptions{Tag: o.tag}
 	switch {
 	case c.ci.Tag != "":
 		opts.Ref = "refs/tags/" + c.ci.Tag
@@ -235,7 +242,7 @@ func s3Git(c *job) (*gitrepo.Repo, s3step.GitInfo, error) {
 			opts.Tag = c.ci.Tag
 		}
 	default:
-		if b := resolveBranch(s, c.ci, checkedOut); b != "" {
+		if b := resolveBranch(c.common.branch, c.ci, checkedOut); b != "" {
 			opts.Ref = "refs/heads/" + b
 		}
 	}
@@ -247,12 +254,9 @@ func s3Git(c *job) (*gitrepo.Repo, s3step.GitInfo, error) {
 	return repo, info, nil
 }
 
-func s3VersioningRun(ctx context.Context, c *job) error {
-	dry, err := c.s.boolean("dry-run")
-	if err != nil {
-		return err
-	}
-	st, _, err := s3Store(ctx, c)
+func s3VersioningRun(ctx context.Context, c *job, o *s3Options) error {
+	dry := c.common.dryRun
+	st, _, err := s3Store(ctx, c, o)
 	if err != nil {
 		return err
 	}
@@ -279,27 +283,19 @@ func s3VersioningRun(ctx context.Context, c *job) error {
 	return nil
 }
 
-func s3SyncRun(ctx context.Context, c *job) error {
-	s := c.s
-	dry, err := s.boolean("dry-run")
+func s3SyncRun(ctx context.Context, c *job, o *s3Options) error {
+	dry, del := c.common.dryRun, o.delete
+	st, conc, err := s3Store(ctx, c, o)
 	if err != nil {
 		return err
 	}
-	del, err := s.boolean("delete")
-	if err != nil {
-		return err
-	}
-	st, conc, err := s3Store(ctx, c)
-	if err != nil {
-		return err
-	}
-	repo, info, err := s3Git(c)
+	repo, info, err := s3Git(c, o)
 	if err != nil {
 		return err
 	}
 	defer repo.Close()
 	c.rep.Infof("release %s: commit %s, ref %s", info.Name(), info.Commit, s3OrNone(info.Ref))
-	files, err := s3step.WorkTree(ctx, repo.Dir(), s3Sel(s), c.rep)
+	files, err := s3step.WorkTree(ctx, repo.Dir(), o.sel, c.rep)
 	if err != nil {
 		return usageError{err}
 	}
@@ -381,31 +377,30 @@ func s3SyncSummary(r *s3step.SyncResult, g s3step.GitInfo) string {
 	return b.String()
 }
 
-func s3StatusRun(ctx context.Context, c *job) error {
-	s := c.s
-	st, conc, err := s3Store(ctx, c)
+func s3StatusRun(ctx context.Context, c *job, o *s3Options) error {
+	st, conc, err := s3Store(ctx, c, o)
 	if err != nil {
 		return err
 	}
 	var files []s3step.File
-	if tag := s.str("tag"); tag != "" {
-		repo, err := gitrepo.Open(s.str("repo"))
+	if tag := o.tag; tag != "" {
+		repo, err := gitrepo.Open(c.common.repo)
 		if err != nil {
 			return usageError{err}
 		}
 		defer repo.Close()
-		files, err = s3step.GitTree(ctx, repo, tag, s3Sel(s), c.rep)
+		files, err = s3step.GitTree(ctx, repo, tag, o.sel, c.rep)
 		if err != nil {
 			return usageError{err}
 		}
 		c.rep.Infof("comparing the files committed at %s", tag)
 	} else {
-		dir := s.str("repo")
+		dir := c.common.repo
 		if repo, err := gitrepo.Open(dir); err == nil {
 			dir = repo.Dir()
 			repo.Close()
 		}
-		files, err = s3step.WorkTree(ctx, dir, s3Sel(s), c.rep)
+		files, err = s3step.WorkTree(ctx, dir, o.sel, c.rep)
 		if err != nil {
 			return usageError{err}
 		}
@@ -448,8 +443,7 @@ func s3NonNil(l []string) []string {
 	return l
 }
 
-func s3AssetSetting(c *job, required bool) (string, error) {
-	a := c.s.str("asset")
+func s3AssetSetting(c *job, a string, required bool) (string, error) {
 	if a == "" {
 		if required {
 			return "", usagef("no ASSET: pass the file's path in the repository, e.g. relman s3 %s config/app.yaml", s3SubName(c))
@@ -470,12 +464,12 @@ func s3SubName(c *job) string {
 	return name
 }
 
-func s3VersionsRun(ctx context.Context, c *job) error {
-	asset, err := s3AssetSetting(c, true)
+func s3VersionsRun(ctx context.Context, c *job, o *s3Options) error {
+	asset, err := s3AssetSetting(c, o.asset, true)
 	if err != nil {
 		return err
 	}
-	st, conc, err := s3Store(ctx, c)
+	st, conc, err := s3Store(ctx, c, o)
 	if err != nil {
 		return err
 	}
@@ -514,14 +508,13 @@ func s3Short(h string) string {
 	return h
 }
 
-func s3DiffRun(ctx context.Context, c *job) error {
-	s := c.s
-	asset, err := s3AssetSetting(c, false)
+func s3DiffRun(ctx context.Context, c *job, o *s3Options) error {
+	asset, err := s3AssetSetting(c, o.asset, false)
 	if err != nil {
 		return err
 	}
-	fromRel, toRel := s.str("from-release"), s.str("to-release")
-	from, to := s.str("from"), s.str("to")
+	fromRel, toRel := o.fromRelease, o.toRelease
+	from, to := o.from, o.to
 	switch {
 	case fromRel != "" || toRel != "":
 		if fromRel == "" || toRel == "" || asset != "" || from != "" || to != "" {
@@ -532,7 +525,7 @@ func s3DiffRun(ctx context.Context, c *job) error {
 	case from == "":
 		return usagef("diff %s: set --from (a version id or a release tag)", asset)
 	}
-	st, _, err := s3Store(ctx, c)
+	st, _, err := s3Store(ctx, c, o)
 	if err != nil {
 		return err
 	}
@@ -593,21 +586,13 @@ func logDiff(rep *ci.Reporter, text string) {
 	}
 }
 
-func s3RollbackRun(ctx context.Context, c *job) error {
-	s := c.s
-	asset, err := s3AssetSetting(c, false)
+func s3RollbackRun(ctx context.Context, c *job, o *s3Options) error {
+	asset, err := s3AssetSetting(c, o.asset, false)
 	if err != nil {
 		return err
 	}
-	dry, err := s.boolean("dry-run")
-	if err != nil {
-		return err
-	}
-	del, err := s.boolean("delete")
-	if err != nil {
-		return err
-	}
-	release, to := s.str("release"), s.str("to")
+	dry, del := c.common.dryRun, o.delete
+	release, to := o.release, o.to
 	switch {
 	case release != "" && (asset != "" || to != ""):
 		return usagef("rollback: pass either ASSET --to VERSION_ID|TAG, or --release TAG")
@@ -618,7 +603,7 @@ func s3RollbackRun(ctx context.Context, c *job) error {
 	case asset != "" && del:
 		return usagef("rollback: --delete goes with --release")
 	}
-	st, conc, err := s3Store(ctx, c)
+	st, conc, err := s3Store(ctx, c, o)
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,57 @@ type setting struct {
 	// packaging (GitLab input type: number, regex:); check enforces it.
 	number bool
 	regex  string
-	value  *string
+	// bind stores the parsed value in the command's options (see to,
+	// toBool, toInt, toFunc); run by parse once every value is checked.
+	bind  func(s *settings) error
+	value *string
+}
+
+// toFunc binds the setting's trimmed value (an enum's option as listed) to
+// set, called once the settings are parsed and checked.
+func (st *setting) toFunc(set func(string) error) *setting {
+	st.bind = func(s *settings) error {
+		if st.options != nil {
+			v, err := s.oneOf(st.name, st.options...)
+			if err != nil {
+				return err
+			}
+			return set(v)
+		}
+		return set(s.str(st.name))
+	}
+	return st
+}
+
+// to binds a text or enum setting to *p.
+func (st *setting) to(p *string) *setting {
+	return st.toFunc(func(v string) error { *p = v; return nil })
+}
+
+// toInt binds a whole-number setting to *p (0 when empty).
+func (st *setting) toInt(p *int) *setting {
+	return st.toFunc(func(v string) error {
+		if v == "" {
+			*p = 0
+			return nil
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("%q: expected a whole number", v)
+		}
+		*p = n
+		return nil
+	})
+}
+
+// toBool binds a switch to *p.
+func (st *setting) toBool(p *bool) *setting {
+	st.bind = func(s *settings) error {
+		on, err := s.boolean(st.name)
+		*p = on
+		return err
+	}
+	return st
 }
 
 // settings is a command's flag set with relman's lookup rules.
@@ -83,17 +133,18 @@ func (s *settings) addNumber(name, def, usage string, check func(string) error, 
 
 // addBool adds a switch: --NAME alone means true; --NAME=VALUE (or
 // --NAME VALUE with VALUE true or false) sets it. See parseSwitch.
-func (s *settings) addBool(name, usage string, env ...string) {
-	s.addSwitch(name, usage, parseSwitch, env...)
+func (s *settings) addBool(name, usage string, env ...string) *setting {
+	return s.addSwitch(name, usage, parseSwitch, env...)
 }
 
 // addSwitch adds a switch with its own value parser, for switches that keep
 // older spellings (the seed's STABLE_RELEASE).
-func (s *settings) addSwitch(name, usage string, parse func(string) (bool, error), env ...string) {
+func (s *settings) addSwitch(name, usage string, parse func(string) (bool, error), env ...string) *setting {
 	st := &setting{name: name, def: "false", usage: usage, env: env, isBool: true, parseBool: parse, value: new(string)}
 	s.fs.Var(switchValue{st}, name, usage)
 	s.list = append(s.list, st)
 	s.byName[name] = st
+	return st
 }
 
 // parseSwitch reads a switch's value: true/false, yes/no, y/n, t/f in any
@@ -187,6 +238,18 @@ func (s *settings) parse(args []string) ([]string, error) {
 			}
 		}
 		if err != nil {
+			return nil, err
+		}
+	}
+	for _, st := range s.list {
+		if st.bind == nil {
+			continue
+		}
+		if err := st.bind(s); err != nil {
+			var ue usageError
+			if !errors.As(err, &ue) {
+				err = usagef("%s: %w", s.named(st.name), err)
+			}
 			return nil, err
 		}
 	}

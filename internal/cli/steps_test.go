@@ -41,7 +41,7 @@ func TestStepRegistry(t *testing.T) {
 				outs[o.Name] = true
 			}
 			s := newSettings(st.name, func(string) string { return "" }, &bytes.Buffer{})
-			addCommonSettings(s)
+			addCommonSettings(s, new(commonOptions))
 			synopsis, run := st.define(s)
 			if !strings.HasPrefix(synopsis, "relman "+st.name) || run == nil {
 				t.Errorf("step %s: synopsis %q, run %v", st.name, synopsis, run != nil)

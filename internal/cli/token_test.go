@@ -118,8 +118,9 @@ func TestTokenStaysWithItsHost(t *testing.T) {
 			defer repo.Close()
 			getenv := func(k string) string { return tc.env[k] }
 			s := newSettings("tag", getenv, io.Discard)
-			addCommonSettings(s)
-			addRemoteSettings(s)
+			addCommonSettings(s, new(commonOptions))
+			var o remoteOptions
+			addRemoteSettings(s, &o)
 			if _, err := s.parse(tc.args); err != nil {
 				t.Fatal(err)
 			}
@@ -130,11 +131,11 @@ func TestTokenStaysWithItsHost(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := &job{s: s, rep: rep, ci: run}
-			fg, err := resolveForge(s, c, repo, "origin")
+			fg, err := resolveForge(c, repo, "origin", o.forge)
 			if err != nil {
 				t.Fatal(err)
 			}
-			cred := resolveCredential(s, run)
+			cred := resolveCredential(o.token, o.forge.APIURL, run)
 			remoteURL, _ := repo.RemoteURL("origin")
 			api, push := forgeToken(c, fg, cred), cred.forRemote(c, "origin", remoteURL)
 			if got := api != ""; got != tc.wantAPI {
