@@ -2,18 +2,12 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
-
-	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/relman-dev/relman/internal/forge/detect"
 	"github.com/relman-dev/relman/internal/gitrepo"
@@ -58,7 +52,7 @@ func releasedefGenerateRun(ctx context.Context, c *job, o *releasedefOptions) er
 	if configPath == "" {
 		return usagef("no release definition config: set --config FILE (an empty file selects every artifact)")
 	}
-	configData, err := readConfig(configPath)
+	configData, err := releasedef.ReadConfigFile(configPath)
 	if err != nil {
 		return err
 	}
@@ -75,7 +69,7 @@ func releasedefGenerateRun(ctx context.Context, c *job, o *releasedefOptions) er
 		outDir = "."
 	}
 	branch := c.common.branch
-	if err := checkDefinitionBranch(branch); err != nil {
+	if err := releasedef.CheckBranch(branch); err != nil {
 		return usagef("%s %w", s.named("branch"), err)
 	}
 	if branch != "" && filepath.IsAbs(outDir) {
@@ -85,8 +79,8 @@ func releasedefGenerateRun(ctx context.Context, c *job, o *releasedefOptions) er
 	if !filepath.IsAbs(outDir) && (relFile == ".." || strings.HasPrefix(relFile, "../")) {
 		return usagef("%s %q leaves the repository: a relative output-dir must stay inside it (an absolute one is written as given, without --branch)", s.named("output-dir"), outDir)
 	}
-	if err := checkGitPath(relFile); err != nil {
-		return err
+	if err := releasedef.CheckGitPath(relFile); err != nil {
+		return usagef("%s: %w", s.named("output-dir"), err)
 	}
 
 	repo, err := gitrepo.Open(c.common.repo)
@@ -103,37 +97,9 @@ func releasedefGenerateRun(ctx context.Context, c *job, o *releasedefOptions) er
 		return usagef("ref %q is not a branch, tag or commit of the repository: %w (fetch it, e.g. fetch-depth: 0, or set --ref)", ref, err)
 	}
 
-	manifestPath := o.manifest
-	var manifestData []byte
-	if manifestPath == "" {
-		for _, p := range []string{"sfdx-project.json", "relman-artifacts.yml"} { // in this order
-			b, err := repo.ReadFile(commit, p)
-			if err == nil {
-				manifestPath, manifestData = p, b
-				break
-			}
-			if !errors.Is(err, gitrepo.ErrNoFile) {
-				return err
-			}
-		}
-		if manifestPath == "" {
-			return usagef("no sfdx-project.json or relman-artifacts.yml at %s (%s): commit one, or set --manifest PATH to the artifact manifest", ref, commit.String()[:12])
-		}
-	} else {
-		if _, err := releasedef.FormatOf(manifestPath); err != nil {
-			return usageError{err}
-		}
-		manifestData, err = repo.ReadFile(commit, filepath.ToSlash(path.Clean(manifestPath)))
-		if errors.Is(err, gitrepo.ErrNoFile) {
-			return usagef("manifest %s: not found at %s (%s): the manifest is read from the ref, relative to the repository root; commit it or fix --manifest", manifestPath, ref, commit.String()[:12])
-		}
-		if err != nil {
-			return err
-		}
-	}
-	manifest, err := releasedef.ParseManifest(manifestPath, manifestData)
+	manifest, manifestPath, err := releasedef.ReadManifest(repo, commit, ref, o.manifest)
 	if err != nil {
-		return usageError{err}
+		return err
 	}
 	c.rep.Infof("%d artifacts in %s at %s (%s)", len(manifest.Artifacts), manifestPath, ref, commit.String()[:12])
 
@@ -197,13 +163,13 @@ func releasedefGenerateRun(ctx context.Context, c *job, o *releasedefOptions) er
 		dir := outDir
 		if !filepath.IsAbs(dir) {
 			dir = filepath.Join(repo.Dir(), dir)
-			if err := checkInside(repo.Dir(), dir, outDir); err != nil {
-				return err
+			if err := releasedef.CheckInside(repo.Dir(), dir); err != nil {
+				return fmt.Errorf("%s %q %w", s.named("output-dir"), outDir, err) // an InputError is bad usage: see exitCode
 			}
 		} else {
 			fileOut = filepath.Join(outDir, releasedef.FileName(name))
 		}
-		if err := writeFileAtomic(filepath.Join(dir, releasedef.FileName(name)), content); err != nil {
+		if err := releasedef.WriteFileAtomic(filepath.Join(dir, releasedef.FileName(name)), content); err != nil {
 			return err
 		}
 		c.rep.Noticef("wrote %s", fileOut)
@@ -250,36 +216,6 @@ func logDefinition(c *job, content []byte) {
 	}
 }
 
-// writeFileAtomic writes through a temporary file in the same directory so
-// that a failure leaves no half-written definition.
-func writeFileAtomic(name string, b []byte) error {
-	dir := filepath.Dir(name)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	f, err := os.CreateTemp(dir, ".release-*.tmp")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	tmp := f.Name()
-	_, werr := f.Write(b)
-	cerr := f.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(tmp, 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(tmp, name)
-	}
-	if werr != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", name, werr)
-	}
-	return nil
-}
-
 func releasedefSummary(d *releasedef.Definition, file, branch, commit string, dryRun bool) string {
 	var b strings.Builder
 	title := "wrote"
@@ -310,95 +246,4 @@ func releasedefSummary(d *releasedef.Definition, file, branch, commit string, dr
 		fmt.Fprintf(&b, "%d package dependencies.\n", len(d.PackageDependencies))
 	}
 	return b.String()
-}
-
-// maxConfigSize bounds a release definition config: filters and a few
-// properties take kilobytes (a 35 MB file took 21 s and 880 MB to parse).
-const maxConfigSize = 1 << 20
-
-// readConfig reads the release definition config, refusing one over
-// maxConfigSize.
-func readConfig(name string) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, usagef("read the release definition config: %w (set --config to an existing YAML file)", err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
-	if err != nil {
-		return nil, usagef("read the release definition config: %w", err)
-	}
-	if len(b) > maxConfigSize {
-		return nil, usagef("release definition config %s: larger than %d KiB; a config holds filters and a few properties: check that --config names the right file", name, maxConfigSize>>10)
-	}
-	return b, nil
-}
-
-// checkDefinitionBranch refuses branch values that are not plain branch
-// names: an option-like "-x", HEAD, a full ref name (refs/heads/main would
-// be the branch refs/heads/refs/heads/main) or what git refuses.
-func checkDefinitionBranch(b string) error {
-	switch {
-	case b == "":
-		return nil
-	case strings.HasPrefix(b, "-"):
-		return fmt.Errorf("%q: a branch name cannot start with \"-\"", b)
-	case b == "HEAD" || strings.HasPrefix(b, "refs/"):
-		return fmt.Errorf("%q: expected a branch name such as release-definitions, not HEAD or a full ref name (refs/heads/…)", b)
-	}
-	if err := plumbing.NewBranchReferenceName(b).Validate(); err != nil {
-		return fmt.Errorf("%q: not a valid git branch name (see git check-ref-format): pick another branch", b)
-	}
-	return nil
-}
-
-// checkGitPath refuses a path with a segment that a file system may take
-// for .git: in any case (.GIT on macOS and Windows), with trailing dots or
-// spaces (".git." on Windows), as the 8.3 short name GIT~1, or with
-// ignorable characters (HFS+ ignores some).
-func checkGitPath(rel string) error {
-	for _, seg := range strings.Split(rel, "/") {
-		plain := strings.Map(func(r rune) rune {
-			if unicode.Is(unicode.Cf, r) {
-				return -1
-			}
-			return r
-		}, seg)
-		plain = strings.ToLower(strings.TrimRight(plain, ". "))
-		if plain == ".git" || plain == "git~1" {
-			return usagef("output-dir: %q names git's own directory (%q): pick a directory outside .git", rel, seg)
-		}
-	}
-	return nil
-}
-
-// checkInside refuses a directory that, once the links among its existing
-// parts are followed, is outside the repository root.
-func checkInside(root, dir, setting string) error {
-	realRoot, err := filepath.EvalSymlinks(root)
-	if err != nil {
-		return err
-	}
-	// The longest existing part of dir, with its links followed.
-	existing, rest := dir, ""
-	for {
-		if _, err := os.Lstat(existing); err == nil {
-			break
-		}
-		parent := filepath.Dir(existing)
-		if parent == existing {
-			break
-		}
-		rest = filepath.Join(filepath.Base(existing), rest)
-		existing = parent
-	}
-	real, err := filepath.EvalSymlinks(existing)
-	if err != nil {
-		return fmt.Errorf("output-dir %q: %w", setting, err)
-	}
-	rel, err := filepath.Rel(realRoot, filepath.Join(real, rest))
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return usagef("output-dir %q leaves the repository through a symbolic link (to %s): relman writes a relative output-dir inside the repository only; remove the link or pick another directory", setting, real)
-	}
-	return nil
 }
