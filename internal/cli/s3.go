@@ -162,19 +162,16 @@ func s3RollbackCommand(s *settings) (string, step) {
 	}, s3RollbackRun)
 }
 
-// s3Store builds the store from the settings.
+// s3Store builds the store from the settings. s3store.New checks the
+// bucket, prefix and encryption; here are the checks that need the
+// runner: credentials in the endpoint URL are masked and refused, and the
+// OIDC token of a role comes from the setting or the runner.
 func s3Store(ctx context.Context, c *job, o *s3Options) (*s3store.Store, int, error) {
 	s := c.s
 	conc := o.concurrency // checked as the settings were parsed: 1 to 256
 	bucket := o.bucket
-	if bucket == "" {
-		return nil, 0, usagef("no bucket: set --bucket (RELMAN_BUCKET)")
-	}
 	opts := s3store.Options{Bucket: bucket, Prefix: o.prefix, Endpoint: o.endpoint, Region: o.region,
 		Concurrency: conc, RoleARN: o.roleARN, RoleSessionName: "relman", SSE: o.sse, SSEKMSKeyID: o.sseKMSKeyID}
-	if _, err := s3store.CleanPrefix(opts.Prefix); err != nil {
-		return nil, 0, usageError{err}
-	}
 	if u, err := url.Parse(opts.Endpoint); err == nil && u.User != nil {
 		// S3 signs requests with the access key; credentials in the URL
 		// are not used, and would reach the log and the SDK's errors.

@@ -83,6 +83,8 @@ func TestGroupDispatch(t *testing.T) {
 		{"unknown", []string{"releasedef", "publish"}, ExitUsage, "", `unknown subcommand "publish"`},
 		{"two assets", []string{"s3", "versions", "a", "b"}, ExitUsage, "", `unexpected argument "b": one ASSET only`},
 		{"unknown command", []string{"deploy"}, ExitUsage, "", `unknown command "deploy"`},
+		{"no bucket", []string{"s3", "status"}, ExitUsage, "", "no bucket: set --bucket (RELMAN_BUCKET)"},
+		{"bad prefix", []string{"s3", "sync", "--bucket", "b", "--prefix", "../x"}, ExitUsage, "", "prefix"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
