@@ -1008,16 +1008,18 @@ func TestDockerfile(t *testing.T) {
 
 // TestComponentInputTypes includes the tag component with gitlab-ci-local
 // and shows that its typed inputs refuse what relman would refuse, before
-// any job runs: a value outside options, a number that is none, a
-// STABLE_RELEASE switch relman cannot read; and accept good values.
+// any job runs: a value outside options, a number that is none, a switch
+// that is not a boolean (stable-release is one like every switch; the
+// seed's spellings are for the STABLE_RELEASE variable); and accept good
+// values.
 func TestComponentInputTypes(t *testing.T) {
 	gcl := tool(t, "RELMAN_TEST_GITLAB_CI_LOCAL", "gitlab-ci-local")
 	for _, tc := range []struct{ input, want string }{
-		{"stable-release: maybe", "`stable-release` input: `maybe` does not match required regex"},
+		{"stable-release: maybe", "`stable-release` input: provided value is not a boolean"},
 		{"build-system: gradle", "`build-system` input: `gradle` cannot be used because it is not in the list of allowed options"},
 		{"notes-limit: many", "`notes-limit` input: provided value is not a number"},
 		{"forge: bitbucket", "`forge` input: `bitbucket` cannot be used"},
-		{"stable-release: 'Yes'", ""},
+		{"stable-release: true", ""},
 		{"notes-limit: 10", ""},
 	} {
 		t.Run(tc.input, func(t *testing.T) {
