@@ -45,7 +45,7 @@ func backportRun(ctx context.Context, c *job, o *backportOptions) error {
 		if err != nil {
 			return usageError{err}
 		}
-		if got := impactOf(v); want != got && !(v.Major() == 0 && want == version.Major && got == version.Minor) {
+		if got := version.ImpactOf(v); want != got && !(v.Major() == 0 && want == version.Major && got == version.Minor) {
 			c.rep.Warningf("impact %s does not match version %s (a %s release): following the version", want, v, got)
 		}
 	}
@@ -71,19 +71,4 @@ func backportRun(ctx context.Context, c *job, o *backportOptions) error {
 	c.summary = b.String()
 	c.report = backportReport(res, k.branch, v.String())
 	return nil
-}
-
-// impactOf reads the kind of a release from its version: X.Y.Z with Z > 0
-// is a patch, X.Y.0 with Y > 0 a minor, X.0.0 a major release.
-func impactOf(v interface {
-	Minor() uint64
-	Patch() uint64
-}) version.Impact {
-	switch {
-	case v.Patch() > 0:
-		return version.Patch
-	case v.Minor() > 0:
-		return version.Minor
-	}
-	return version.Major
 }

@@ -8,38 +8,9 @@ import (
 
 	"github.com/relman-dev/relman/internal/forge/detect"
 	"github.com/relman-dev/relman/internal/gitrepo"
+	"github.com/relman-dev/relman/internal/tagstep"
 	"github.com/relman-dev/relman/internal/version"
 )
-
-// releaseAt finds the release made of commit head: the highest release tag
-// on head itself or on a version commit whose only parent is head (Maven
-// and Python releases). ok is false when there is none.
-func releaseAt(repo *gitrepo.Repo, head plumbing.Hash, scheme version.TagScheme) (v *semver.Version, tag string, ok bool, err error) {
-	tags, err := repo.Tags()
-	if err != nil {
-		return nil, "", false, err
-	}
-	for _, t := range tags {
-		tv, isRelease := scheme.Parse(t.Name)
-		if !isRelease || (v != nil && !tv.GreaterThan(v)) {
-			continue
-		}
-		p, err := repo.Peel(t)
-		if err != nil {
-			return nil, "", false, err
-		}
-		on := p.Commit == head
-		if !on {
-			if c, err := repo.Commit(p.Commit); err == nil && len(c.ParentHashes) == 1 && c.ParentHashes[0] == head {
-				on = true
-			}
-		}
-		if on {
-			v, tag = tv, t.Name
-		}
-	}
-	return v, tag, v != nil, nil
-}
 
 // releaseVersion reads the version a step follows: the --version setting
 // (the tag step's output), else the release tag at HEAD.
@@ -51,7 +22,7 @@ func releaseVersion(c *job, setting string, repo *gitrepo.Repo, head plumbing.Ha
 		}
 		return v, nil
 	}
-	v, tag, ok, err := releaseAt(repo, head, scheme)
+	v, tag, ok, err := tagstep.ReleaseAt(repo, head, scheme)
 	if err != nil {
 		return nil, err
 	}

@@ -74,3 +74,11 @@ func TestTagSchemeCut(t *testing.T) {
 		}
 	}
 }
+
+func TestImpactOf(t *testing.T) {
+	for v, want := range map[string]Impact{"1.2.3": Patch, "1.2.0": Minor, "2.0.0": Major, "0.3.0": Minor, "0.0.1": Patch, "0.0.0": Major} {
+		if got := ImpactOf(semver.MustParse(v)); got != want {
+			t.Errorf("ImpactOf(%s) = %s, want %s", v, got, want)
+		}
+	}
+}
