@@ -30,12 +30,3 @@ func actionMain(ctx context.Context, env Env, args []string) int {
 	env.Args = append(words, args...)
 	return Main(ctx, env)
 }
-
-// stepNames lists the steps of the catalog.
-func stepNames() []string {
-	var names []string
-	for _, c := range catalog {
-		names = append(names, c.name)
-	}
-	return names
-}

@@ -8,41 +8,50 @@ import (
 	"github.com/relman-dev/relman/internal/version"
 )
 
-func backportCommand(s *settings) (string, step) {
-	s.addChecked("version", "", "the release this run follows (the tag step's version output; default: the release tag at HEAD)", checkReleaseVersion)
-	s.addChecked("impact", "", "the release's impact (the tag step's impact output); the version decides, this is checked against it", checkImpact)
-	addBuildSystemSettings(s)
-	addRemoteSettings(s)
-	return "relman backport-branch: after a release, bring the release branches release/N and release/N.M up to it, or create them", backportRun
+// backportOptions are the settings of relman backport-branch.
+type backportOptions struct {
+	version string // the release followed; "": the release tag at HEAD
+	impact  string // the release's impact, checked against the version
+	build   buildSystemOptions
+	remote  remoteOptions
 }
 
-func backportRun(ctx context.Context, c *job) error {
-	s := c.s
-	bs, err := buildSystemFromSettings(c)
+func backportCommand(s *settings) (string, step) {
+	o := &backportOptions{}
+	s.addChecked("version", "", "the release this run follows (the tag step's version output; default: the release tag at HEAD)", checkReleaseVersion).to(&o.version).regex = releaseVersionRegex
+	s.addChecked("impact", "", "the release's impact (the tag step's impact output); the version decides, this is checked against it", checkImpact).to(&o.impact)
+	addBuildSystemSettings(s, &o.build)
+	addRemoteSettings(s, &o.remote)
+	return "relman backport-branch: after a release, bring the release branches release/N and release/N.M up to it, or create them",
+		func(ctx context.Context, c *job) error { return backportRun(ctx, c, o) }
+}
+
+func backportRun(ctx context.Context, c *job, o *backportOptions) error {
+	bs, err := buildSystemFromSettings(c, o.build)
 	if err != nil {
 		return err
 	}
-	k, err := openCheckout(ctx, c)
+	k, err := openCheckout(ctx, c, &o.remote)
 	if err != nil {
 		return err
 	}
 	defer k.repo.Close()
-	v, err := releaseVersion(c, k.repo, k.head, s.str("tag-prefix"))
+	v, err := releaseVersion(c, o.version, k.repo, k.head, k.tags)
 	if err != nil {
 		return err
 	}
-	if imp := s.str("impact"); imp != "" {
-		want, err := version.ParseImpact(imp)
+	if o.impact != "" {
+		want, err := version.ParseImpact(o.impact)
 		if err != nil {
 			return usageError{err}
 		}
-		if got := impactOf(v); want != got && !(v.Major() == 0 && want == version.Major && got == version.Minor) {
+		if got := version.ImpactOf(v); want != got && !(v.Major() == 0 && want == version.Major && got == version.Minor) {
 			c.rep.Warningf("impact %s does not match version %s (a %s release): following the version", want, v, got)
 		}
 	}
 	res, err := backport.Run(ctx, backport.Options{
 		Repo: k.repo, Source: k.head, Branch: k.branch, DefaultBranch: k.defaultBranch,
-		BranchPrefix: s.str("branch-prefix"), Version: v, Remote: k.remote, Auth: k.auth(),
+		BranchPrefix: o.remote.branchPrefix, Version: v, Remote: k.remote, Auth: k.auth(),
 		VersionFiles: bs.versionFiles, DryRun: k.dryRun, Log: c.rep,
 		Author: k.ident.author, Committer: k.ident.committer,
 	})
@@ -62,19 +71,4 @@ func backportRun(ctx context.Context, c *job) error {
 	c.summary = b.String()
 	c.report = backportReport(res, k.branch, v.String())
 	return nil
-}
-
-// impactOf reads the kind of a release from its version: X.Y.Z with Z > 0
-// is a patch, X.Y.0 with Y > 0 a minor, X.0.0 a major release.
-func impactOf(v interface {
-	Minor() uint64
-	Patch() uint64
-}) version.Impact {
-	switch {
-	case v.Patch() > 0:
-		return version.Patch
-	case v.Minor() > 0:
-		return version.Minor
-	}
-	return version.Major
 }

@@ -16,24 +16,23 @@ type buildSystem struct {
 	editors versionfile.Multi
 }
 
-func addBuildSystemSettings(s *settings) {
-	s.addEnum("build-system", "simple", "simple (the pipeline commit), maven (every pom of the reactor) or python (VERSION)", []string{"simple", "maven", "python"})
-	s.add("version-files", "", "more files that carry the version, comma or newline separated: package.json, gradle.properties, pyproject.toml, Chart.yaml, Cargo.toml, PATH:FORMAT, PATH=REGEX, or PATH:image=REPO[@DIGEST] (the file's REPO:TAG image references, set to the release's tag and digest)")
+// buildSystemOptions are the build-system and version-files settings.
+type buildSystemOptions struct{ name, versionFiles string }
+
+func addBuildSystemSettings(s *settings, o *buildSystemOptions) {
+	s.addEnum("build-system", "simple", "simple (the pipeline commit), maven (every pom of the reactor) or python (VERSION)", []string{"simple", "maven", "python"}).to(&o.name)
+	s.add("version-files", "", "more files that carry the version, comma or newline separated: package.json, gradle.properties, pyproject.toml, Chart.yaml, Cargo.toml, PATH:FORMAT, PATH=REGEX, or PATH:image=REPO[@DIGEST] (the file's REPO:TAG image references, set to the release's tag and digest)").to(&o.versionFiles)
 }
 
-func buildSystemFromSettings(c *job) (*buildSystem, error) {
-	s := c.s
-	name, err := s.oneOf("build-system", "simple", "maven", "python")
-	if err != nil {
-		return nil, err
-	}
+func buildSystemFromSettings(c *job, o buildSystemOptions) (*buildSystem, error) {
+	s, name := c.s, o.name
 	var files []string
 	var pins versionfile.Multi
-	for _, f := range splitVersionFiles(s.str("version-files")) {
+	for _, f := range splitVersionFiles(o.versionFiles) {
 		if imagepin.IsEntry(f) {
 			p, err := imagepin.Parse(f)
 			if err != nil {
-				return nil, usagef("version-files: %v", err)
+				return nil, usagef("%s: %v", s.named("version-files"), err)
 			}
 			pins = append(pins, p)
 			continue
@@ -45,7 +44,7 @@ func buildSystemFromSettings(c *job) (*buildSystem, error) {
 		Warn: func(msg string) { c.rep.Warningf("%s", msg) },
 	})
 	if err != nil {
-		return nil, usagef("version-files: %v", err)
+		return nil, usagef("%s: %v", s.named("version-files"), err)
 	}
 	editors = append(editors, pins...)
 	return &buildSystem{name: name, editors: editors}, nil

@@ -19,16 +19,16 @@ func TestCatalogOutputs(t *testing.T) {
 	g.Tag("1.0.0", g.Head("main"), true)
 	g.Commit("main", "fix: x", nil)
 	dir := g.Clone("main")
+	ran := 0
 	for _, step := range Catalog() {
-		if !slices.Contains([]string{"tag", "backport-branch", "prep-commit"}, step.Name) {
-			continue
+		def := findStep(step.Name)
+		if def.offline == nil {
+			continue // needs a bucket or a config file: see the s3 and releasedef scripts
 		}
+		ran++
 		t.Run(step.Name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			args := []string{step.Name, "--dry-run", "--output", "json", "--repo", dir}
-			if step.Name != "tag" {
-				args = append(args, "--version", "1.0.1")
-			}
+			args := append([]string{step.Name, "--dry-run", "--output", "json", "--repo", dir}, def.offline...)
 			code := Main(context.Background(), Env{Args: args, Stdout: &stdout, Stderr: &stderr})
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, stderr.String())
@@ -41,12 +41,18 @@ func TestCatalogOutputs(t *testing.T) {
 			for k := range got {
 				names = append(names, k)
 			}
-			want := slices.Clone(step.Outputs)
+			var want []string
+			for _, o := range step.Outputs {
+				want = append(want, o.Name)
+			}
 			slices.Sort(names)
 			slices.Sort(want)
 			if diff := cmp.Diff(want, names); diff != "" {
 				t.Errorf("outputs (-catalog +emitted):\n%s", diff)
 			}
 		})
+	}
+	if ran < 4 {
+		t.Errorf("ran %d steps offline, want tag, backport-branch, prep-commit and check at least", ran)
 	}
 }

@@ -2,135 +2,95 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"strconv"
 	"strings"
 
 	"github.com/relman-dev/relman/internal/check"
 	"github.com/relman-dev/relman/internal/ci"
+	"github.com/relman-dev/relman/internal/forge/detect"
 	"github.com/relman-dev/relman/internal/gitrepo"
 	"github.com/relman-dev/relman/internal/impact"
 	"github.com/relman-dev/relman/internal/tagstep"
 	"github.com/relman-dev/relman/internal/version"
 )
 
-func checkCommand(s *settings) (string, step) {
-	s.add("labels", "", "the merge request's labels, comma separated (default: from the forge, the pull_request event or CI_MERGE_REQUEST_LABELS)")
-	s.add("target-branch", "", "the merge request's target branch (default: the pull_request event or CI_MERGE_REQUEST_TARGET_BRANCH_NAME)")
-	s.addChecked("number", "", "the merge request's number (default: the pull_request event or CI_MERGE_REQUEST_IID)", checkPositive)
-	s.addSwitch("stable-release", "the target's STABLE_RELEASE switch, for the version preview", version.ParseStable, "STABLE_RELEASE")
-	s.add("label-major", impact.DefaultLabels.Major, "label of major changes")
-	s.add("label-minor", impact.DefaultLabels.Minor, "label of minor changes")
-	s.add("label-patch", impact.DefaultLabels.Patch, "label of patch changes")
-	addRemoteSettings(s)
-	return "relman check: on a merge request, require exactly one impact label that fits the target branch, and preview the version it releases", checkRun
+// checkOptions are the settings of relman check.
+type checkOptions struct {
+	labels       []string // the merge request's labels; nil: from the forge or the runner
+	targetBranch string
+	number       int // 0: from the runner
+	stable       bool
+	names        impact.Labels
+	remote       remoteOptions
 }
 
-// mrContext is what the runner tells about the merge request.
+func checkCommand(s *settings) (string, step) {
+	o := &checkOptions{}
+	s.add("labels", "", "the merge request's labels, comma separated (default: from the forge, the pull_request event or CI_MERGE_REQUEST_LABELS)").toFunc(func(v string) error {
+		o.labels = ci.SplitList(v)
+		return nil
+	})
+	s.add("target-branch", "", "the merge request's target branch (default: the pull_request event or CI_MERGE_REQUEST_TARGET_BRANCH_NAME)").to(&o.targetBranch)
+	s.addChecked("number", "", "the merge request's number (default: the pull_request event or CI_MERGE_REQUEST_IID)", checkPositive).toInt(&o.number)
+	s.addSwitch("stable-release", "the target's STABLE_RELEASE switch, for the version preview", version.ParseStable, "STABLE_RELEASE").toBool(&o.stable)
+	addLabelSettings(s, &o.names)
+	addRemoteSettings(s, &o.remote)
+	return "relman check: on a merge request, require exactly one impact label that fits the target branch, and preview the version it releases",
+		func(ctx context.Context, c *job) error { return checkRun(ctx, c, o) }
+}
+
+// mrContext is the merge request being checked.
 type mrContext struct {
 	number int
 	title  string
 	target string
 	labels []string
 	known  bool // labels came from the runner
-	defBr  string
 }
 
-func runnerMergeRequest(s *settings, kind ci.Kind) mrContext {
-	var m mrContext
-	switch kind {
-	case ci.GitHub:
-		b, err := os.ReadFile(s.getenv("GITHUB_EVENT_PATH"))
-		if err != nil {
-			break
-		}
-		var ev struct {
-			PullRequest *struct {
-				Number int    `json:"number"`
-				Title  string `json:"title"`
-				Labels []struct {
-					Name string `json:"name"`
-				} `json:"labels"`
-				Base struct {
-					Ref string `json:"ref"`
-				} `json:"base"`
-			} `json:"pull_request"`
-			Repository struct {
-				DefaultBranch string `json:"default_branch"`
-			} `json:"repository"`
-		}
-		if json.Unmarshal(b, &ev) != nil || ev.PullRequest == nil {
-			break
-		}
-		m.number, m.title, m.target, m.known = ev.PullRequest.Number, ev.PullRequest.Title, ev.PullRequest.Base.Ref, true
-		for _, l := range ev.PullRequest.Labels {
-			m.labels = append(m.labels, l.Name)
-		}
-		m.defBr = ev.Repository.DefaultBranch
-	case ci.GitLab:
-		if iid := s.getenv("CI_MERGE_REQUEST_IID"); iid != "" {
-			m.number, _ = strconv.Atoi(iid)
-			m.title, m.target, m.known = s.getenv("CI_MERGE_REQUEST_TITLE"), s.getenv("CI_MERGE_REQUEST_TARGET_BRANCH_NAME"), true
-			m.labels = splitList(s.getenv("CI_MERGE_REQUEST_LABELS"))
-			m.defBr = s.getenv("CI_DEFAULT_BRANCH")
-		}
+func runnerMergeRequest(run ci.Context) mrContext {
+	m := run.MergeRequest
+	if m == nil {
+		return mrContext{}
 	}
-	return m
+	return mrContext{number: m.Number, title: m.Title, target: m.Target, labels: m.Labels, known: true}
 }
 
-func splitList(v string) []string {
-	var out []string
-	for _, x := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '\n' }) {
-		if x = strings.TrimSpace(x); x != "" {
-			out = append(out, x)
-		}
-	}
-	return out
-}
-
-func checkRun(ctx context.Context, c *job) error {
-	s := c.s
-	names := impact.Labels{Major: s.str("label-major"), Minor: s.str("label-minor"), Patch: s.str("label-patch")}
+func checkRun(ctx context.Context, c *job, o *checkOptions) error {
+	names := o.names
 	if err := names.Validate(); err != nil {
 		return usageError{err}
 	}
-	stable, err := s.boolean("stable-release")
-	if err != nil {
-		return err
+	mr := runnerMergeRequest(c.ci)
+	if o.number != 0 {
+		mr.number = o.number
 	}
-	mr := runnerMergeRequest(s, c.kind)
-	if n := s.str("number"); n != "" {
-		if mr.number, err = strconv.Atoi(n); err != nil || mr.number <= 0 {
-			return usagef("number %q: expected the merge request's number", n)
-		}
-	}
-	if t := s.str("target-branch"); t != "" {
-		mr.target = t
+	if o.targetBranch != "" {
+		mr.target = o.targetBranch
 	}
 	if mr.target == "" {
 		return usagef("no merge request here: run relman check in a merge request pipeline (GitLab) or on pull_request events (GitHub), or pass --target-branch and --labels")
 	}
-	cred := resolveCredential(s, c.kind)
+	cred := resolveCredential(o.remote.token, o.remote.forge.APIURL, c.ci)
 	maskToken(c, cred.token)
 	token := ""
 
 	// Releases and the default branch come from the clone, when there is one.
 	var releases version.Releases
-	defaultBranch := s.str("default-branch")
+	defaultBranch := c.common.defaultBranch
 	if defaultBranch == "" {
-		defaultBranch = mr.defBr
+		defaultBranch = c.ci.DefaultBranch
 	}
-	var fg forgeInfo
-	repo, rerr := gitrepo.Open(s.str("repo"))
+	var fg detect.Target
+	var err error
+	repo, rerr := gitrepo.Open(c.common.repo)
 	if rerr == nil {
 		defer repo.Close()
-		if fg, err = resolveForge(s, c, repo, s.str("remote")); err != nil {
+		if fg, err = resolveForge(c, repo, c.common.remote, o.remote.forge); err != nil {
 			return err
 		}
-		token = fg.token(c, cred)
+		token = forgeToken(c, fg, cred)
 		if shallow, _ := repo.Shallow(); shallow {
 			c.rep.Warningf("shallow clone: tags may be missing, so the version preview may be wrong (set fetch-depth: 0 / GIT_DEPTH: 0)")
 		}
@@ -142,14 +102,14 @@ func checkRun(ctx context.Context, c *job) error {
 		for i, t := range tags {
 			names[i] = t.Name
 		}
-		releases = version.ReleasesOf(names, s.str("tag-prefix"))
+		releases = o.remote.tags.Releases(names)
 		if defaultBranch == "" {
-			if defaultBranch, err = resolveDefaultBranch(ctx, s, c, repo, s.str("remote"), fg, token); err != nil {
+			if defaultBranch, err = resolveDefaultBranch(ctx, c, repo, c.common.remote, fg, token); err != nil {
 				return err
 			}
 		}
 	} else {
-		c.rep.Noticef("no git repository at %s: the version preview needs the clone's tags", s.str("repo"))
+		c.rep.Noticef("no git repository at %s: the version preview needs the clone's tags", c.common.repo)
 		if defaultBranch == "" {
 			return usagef("cannot tell the default branch: set --default-branch")
 		}
@@ -157,11 +117,11 @@ func checkRun(ctx context.Context, c *job) error {
 
 	// Labels: the setting, else the forge as it is now (a re-run after
 	// labelling sees the new label), else what the runner says.
-	labels := splitList(s.str("labels"))
+	labels := o.labels
 	switch {
 	case len(labels) > 0:
-	case token != "" && fg.kind != "" && mr.number > 0:
-		cl, err := fg.client(token)
+	case token != "" && fg.Kind != "" && mr.number > 0:
+		cl, err := fg.Client(token)
 		if err != nil {
 			return usageError{err}
 		}
@@ -178,19 +138,15 @@ func checkRun(ctx context.Context, c *job) error {
 
 	res := check.Run(check.Input{
 		Labels: labels, Names: names, Target: mr.target, DefaultBranch: defaultBranch,
-		BranchPrefix: s.str("branch-prefix"), Releases: releases, Stable: stable,
+		BranchPrefix: o.remote.branchPrefix, Releases: releases, Stable: o.stable,
 	})
 	for _, n := range res.Notes {
 		c.rep.Noticef("%s", n)
 	}
 	next := ""
 	if res.Next != nil {
-		prefix := s.str("tag-prefix")
-		if prefix == "" && strings.HasPrefix(res.LatestTag, "v") {
-			prefix = "v" // the tag step follows the latest tag's style
-		}
 		next = res.Next.String()
-		c.rep.Infof("merging now releases %s on %s", version.TagName(res.Next, prefix), mr.target)
+		c.rep.Infof("merging now releases %s on %s", o.remote.tags.Follow(res.LatestTag).Name(res.Next), mr.target)
 	}
 	c.output("impact", res.Impact.String())
 	c.output("next-version", next)
@@ -204,19 +160,19 @@ func checkRun(ctx context.Context, c *job) error {
 	return nil
 }
 
-func errCheckFailed(mr mrContext, fg forgeInfo) error {
+func errCheckFailed(mr mrContext, fg detect.Target) error {
 	ref := "the merge request"
 	if mr.number > 0 {
-		ref = (tagstep.Links{GitLab: fg.kind == "gitlab"}).Ref(mr.number)
+		ref = (tagstep.Links{GitLab: fg.Kind == "gitlab"}).Ref(mr.number)
 	}
 	return errors.New(ref + " is not ready to merge")
 }
 
-func checkSummary(mr mrContext, r check.Result, fg forgeInfo) string {
+func checkSummary(mr mrContext, r check.Result, fg detect.Target) string {
 	var b strings.Builder
 	ref := "This merge request"
 	if mr.number > 0 {
-		ref = (tagstep.Links{GitLab: fg.kind == "gitlab"}).Ref(mr.number)
+		ref = (tagstep.Links{GitLab: fg.Kind == "gitlab"}).Ref(mr.number)
 	}
 	if r.OK() {
 		fmt.Fprintf(&b, "## relman check: ready\n\n")

@@ -39,13 +39,16 @@ func checkWorkItemPatterns(v string) error {
 	return nil
 }
 
-func checkForge(v string) error {
-	switch strings.ToLower(v) {
-	case "github", "gitlab":
-		return nil
+func checkConcurrency(v string) error {
+	if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 256 {
+		return fmt.Errorf("%q: expected a number from 1 to 256", v)
 	}
-	return fmt.Errorf("unknown value %q: expected github or gitlab", v)
+	return nil
 }
+
+// releaseVersionRegex is the shape checkReleaseVersion accepts, for the
+// GitLab input's regex: (RE2; empty allowed).
+const releaseVersionRegex = `^(|v?[0-9]+\.[0-9]+\.[0-9]+)$`
 
 func checkReleaseVersion(v string) error {
 	if _, ok := version.ParseTag(v, ""); !ok {

@@ -37,22 +37,6 @@ type Env struct {
 // Version is the relman version, set at build time with -ldflags.
 var Version = "dev"
 
-const usageText = `relman: release management for git repositories
-
-Usage:
-  relman tag [settings]       compute the next version from merged changes, tag and push it
-  relman backport-branch      bring release/N and release/N.M up to the release, or create them
-  relman prep-commit          set the next development version on the branches the release touched
-  relman check                on a merge request: require one impact label, preview the version
-  relman releasedef generate  write release-NAME.yml pinning every artifact's version from git tags
-  relman s3 SUBCOMMAND        release assets in a versioned S3 bucket: versioning, sync, status,
-                              versions, diff, rollback (relman s3 help)
-  relman version              print relman's version
-  relman help [command]       show help
-
-Run "relman tag --help" for the settings of a step.
-`
-
 // Main runs relman and returns its exit status.
 func Main(ctx context.Context, env Env) int {
 	if env.Getenv == nil {
@@ -62,23 +46,17 @@ func Main(ctx context.Context, env Env) int {
 		env.Now = time.Now
 	}
 	if len(env.Args) == 0 {
-		fmt.Fprint(env.Stderr, usageText)
+		fmt.Fprint(env.Stderr, usageText())
 		return ExitUsage
 	}
 	cmd, args := env.Args[0], env.Args[1:]
+	if st := findStep(cmd); st != nil {
+		return runStep(ctx, env, st.name, args, st.define)
+	}
+	if g := findGroup(cmd); g != nil {
+		return groupMain(ctx, env, g, args)
+	}
 	switch cmd {
-	case "tag":
-		return runStep(ctx, env, "tag", args, tagCommand)
-	case "backport-branch":
-		return runStep(ctx, env, "backport-branch", args, backportCommand)
-	case "prep-commit":
-		return runStep(ctx, env, "prep-commit", args, prepCommand)
-	case "check":
-		return runStep(ctx, env, "check", args, checkCommand)
-	case "releasedef":
-		return releasedefMain(ctx, env, args)
-	case "s3":
-		return s3Main(ctx, env, args)
 	case "action":
 		return actionMain(ctx, env, args) // the GitHub Action's entrypoint: the step from INPUT_STEP
 	case "catalog":
@@ -98,11 +76,43 @@ func Main(ctx context.Context, env Env) int {
 		if len(args) > 0 {
 			return Main(ctx, Env{Args: []string{args[0], "--help"}, Stdout: env.Stdout, Stderr: env.Stderr, Getenv: env.Getenv, Now: env.Now})
 		}
-		fmt.Fprint(env.Stdout, usageText)
+		fmt.Fprint(env.Stdout, usageText())
 		return ExitOK
 	}
-	fmt.Fprintf(env.Stderr, "relman: unknown command %q\n\n%s", cmd, usageText)
+	fmt.Fprintf(env.Stderr, "relman: unknown command %q\n\n%s", cmd, usageText())
 	return ExitUsage
+}
+
+// groupMain dispatches "relman GROUP SUBCOMMAND" (relman s3 sync).
+func groupMain(ctx context.Context, env Env, g *stepGroup, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(env.Stderr, g.usage())
+		return ExitUsage
+	}
+	sub, rest := args[0], args[1:]
+	switch sub {
+	case "help", "-h", "--help":
+		fmt.Fprint(env.Stdout, g.usage())
+		return ExitOK
+	}
+	st := findStep(g.name + " " + sub)
+	if st == nil {
+		fmt.Fprintf(env.Stderr, "relman %s: unknown subcommand %q\n\n%s", g.name, sub, g.usage())
+		return ExitUsage
+	}
+	if st.asset {
+		var asset string
+		var err error
+		rest, asset, err = takeAsset(env, st, rest)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "relman %s: %v\n", st.name, err)
+			return ExitUsage
+		}
+		if asset != "" {
+			rest = append([]string{"--asset", asset}, rest...)
+		}
+	}
+	return runStep(ctx, env, st.name, rest, st.define)
 }
 
 // step is one command: it reads its settings and runs, returning the
@@ -115,7 +125,8 @@ type job struct {
 	env      Env
 	s        *settings
 	rep      *ci.Reporter
-	kind     ci.Kind
+	ci       ci.Context    // what the runner says, read once per run
+	common   commonOptions // the settings every step shares
 	args     []string
 	outputs  []ci.Output
 	summary  string // Markdown, for the CI step summary
@@ -127,22 +138,43 @@ func (c *job) output(name, value string) {
 	c.outputs = append(c.outputs, ci.Output{Name: name, Value: value})
 }
 
-// addCommonSettings adds the settings every step shares.
-func addCommonSettings(s *settings) {
-	s.add("repo", ".", "the repository directory")
-	s.add("branch", "", "the branch being released (default: the CI branch, else the checked-out branch)")
-	s.add("default-branch", "", "the default branch (default: from CI, the remote's HEAD, or the forge)")
-	s.add("remote", "origin", "the remote to push to")
-	s.addBool("dry-run", "compute and print what would change, write nothing")
-	s.addEnum("output", "text", "local output format: text or json", []string{"text", "json"})
+// commonOptions are the settings every step shares, bound at parse time.
+type commonOptions struct {
+	repo          string
+	branch        string // "": the CI branch, else the checked-out branch
+	defaultBranch string
+	remote        string
+	dryRun        bool
+	dryRunFlag    bool // --dry-run was given on the command line
+	output        ci.Format
+}
+
+// addCommonSettings adds the settings every step shares, bound to o.
+func addCommonSettings(s *settings, o *commonOptions) {
+	s.add("repo", ".", "the repository directory").to(&o.repo)
+	s.add("branch", "", "the branch being released (default: the CI branch, else the checked-out branch)").to(&o.branch)
+	s.add("default-branch", "", "the default branch (default: from CI, the remote's HEAD, or the forge)").to(&o.defaultBranch)
+	s.add("remote", "origin", "the remote to push to").to(&o.remote)
+	dry := s.addBool("dry-run", "compute and print what would change, write nothing")
+	dry.bind = func(s *settings) error {
+		on, err := s.boolean("dry-run")
+		o.dryRun, o.dryRunFlag = on, s.set["dry-run"]
+		return err
+	}
+	s.addEnum("output", "text", "local output format: text or json", []string{"text", "json"}).toFunc(func(v string) error {
+		f, err := ci.ParseFormat(v)
+		o.output = f
+		return err
+	})
 }
 
 // runStep parses the settings common to every step, builds the reporter for
 // the runner, runs the step and reports its outputs or its error.
 func runStep(ctx context.Context, env Env, name string, args []string, define func(*settings) (string, step)) int {
 	s := newSettings(name, env.Getenv, env.Stderr)
-	addCommonSettings(s)
-	synopsis, run := define(s)
+	var common commonOptions
+	addCommonSettings(s, &common)
+	synopsis, exec := define(s)
 	s.fs.SetOutput(io.Discard) // errors are reported below, the usage on --help only
 	s.fs.Usage = func() {}
 
@@ -153,36 +185,26 @@ func runStep(ctx context.Context, env Env, name string, args []string, define fu
 	}
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "relman %s: %v\nRun \"relman %s --help\" for its settings.\n", name, err, name)
-		return ExitUsage
+		return exitCode(err)
 	}
-	kind := ci.Detect(env.Getenv)
-	formatName, err := s.oneOf("output", "text", "json")
+	run := ci.ReadContext(env.Getenv) // the runner's variables, read once
+	rep, err := ci.New(ci.Options{Kind: run.Kind, Format: common.output, Getenv: env.Getenv, Stdout: env.Stdout, Stderr: env.Stderr, Dir: common.repo})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "relman %s: %v\n", name, err)
 		return ExitUsage
 	}
-	format, _ := ci.ParseFormat(formatName)
-	rep, err := ci.New(ci.Options{Kind: kind, Format: format, Getenv: env.Getenv, Stdout: env.Stdout, Stderr: env.Stderr, Dir: s.str("repo")})
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "relman %s: %v\n", name, err)
-		return ExitUsage
-	}
-	c := &job{env: env, s: s, rep: rep, kind: kind, args: rest, synopsis: synopsis}
+	c := &job{env: env, s: s, rep: rep, ci: run, common: common, args: rest, synopsis: synopsis}
 	if len(rest) > 0 {
 		rep.Errorf("relman %s: unexpected argument %q: settings are flags like --dry-run", name, rest[0])
 		return ExitUsage
 	}
 
 	end := rep.Section("relman_"+strings.ReplaceAll(name, "-", "_"), "relman "+name)
-	err = run(ctx, c)
+	err = exec(ctx, c)
 	end()
 	if err != nil {
 		rep.Errorf("relman %s: %v", name, err)
-		var ue usageError
-		if errors.As(err, &ue) {
-			return ExitUsage
-		}
-		return ExitFailed
+		return exitCode(err)
 	}
 	if c.report != "" && rep.Report(c.report) {
 		return ExitOK // locally, the report stands for the summary and the outputs

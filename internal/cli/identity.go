@@ -19,22 +19,32 @@ type identity struct {
 	author, committer func() object.Signature
 }
 
-func resolveIdentity(c *job, repo *gitrepo.Repo) identity {
-	s := c.s
+// identityOptions are the git-user-name and git-user-email settings.
+type identityOptions struct{ name, email string }
+
+// addIdentitySettings adds git-user-name and git-user-email, bound to o;
+// what says whose name it is.
+func addIdentitySettings(s *settings, what string, o *identityOptions) {
+	s.add("git-user-name", "", what+" (default: GIT_AUTHOR_NAME / GIT_COMMITTER_NAME, else the CI bot, else git config user.name, else relman)").to(&o.name)
+	s.add("git-user-email", "", "author and committer email (default: GIT_AUTHOR_EMAIL / GIT_COMMITTER_EMAIL, else the CI bot, else git config user.email)").to(&o.email)
+}
+
+func resolveIdentity(c *job, repo *gitrepo.Repo, o identityOptions) identity {
+	getenv := c.env.Getenv
 	defName, defEmail := "relman", "relman@users.noreply.localhost"
-	switch c.kind {
+	switch c.ci.Kind {
 	case ci.GitHub:
 		defName, defEmail = "github-actions[bot]", "41898282+github-actions[bot]@users.noreply.github.com"
 	case ci.GitLab:
-		if n := s.getenv("GITLAB_USER_NAME"); n != "" {
+		if n := c.ci.GitLab.UserName; n != "" {
 			defName = n
 		}
-		if e := s.getenv("GITLAB_USER_EMAIL"); e != "" {
+		if e := c.ci.GitLab.UserEmail; e != "" {
 			defEmail = e
 		}
 	default:
 		if repo != nil {
-			n, e := repo.ConfigUser(s.getenv)
+			n, e := repo.ConfigUser(getenv)
 			if n != "" {
 				defName = n
 			}
@@ -44,17 +54,17 @@ func resolveIdentity(c *job, repo *gitrepo.Repo) identity {
 		}
 	}
 	pick := func(setting, gitVar, def string) string {
-		if v := s.str(setting); v != "" {
-			return v
+		if setting != "" {
+			return setting
 		}
-		if v := s.getenv(gitVar); v != "" {
+		if v := getenv(gitVar); v != "" {
 			return v
 		}
 		return def
 	}
 	sig := func(role string) func() object.Signature {
-		name := pick("git-user-name", "GIT_"+role+"_NAME", defName)
-		email := pick("git-user-email", "GIT_"+role+"_EMAIL", defEmail)
+		name := pick(o.name, "GIT_"+role+"_NAME", defName)
+		email := pick(o.email, "GIT_"+role+"_EMAIL", defEmail)
 		return func() object.Signature { return object.Signature{Name: name, Email: email, When: c.env.Now()} }
 	}
 	return identity{author: sig("AUTHOR"), committer: sig("COMMITTER")}

@@ -14,134 +14,9 @@ import (
 // TestPackagingFiles compares the committed files with what it renders;
 // "go test ./internal/cli -run TestPackagingFiles -update" rewrites them.
 //
-// A step joins the packaging when it joins the catalog. What it needs here:
-// a description of each of its outputs in outputDocs, and its pipelines in
-// componentRules; allowed values of new settings go to settingOptions.
-
-// outputDocs describes each step's outputs.
-var outputDocs = map[string]map[string]string{
-	"tag": {
-		"released":         "`true` when this run made a release (with dry-run: would make one), else `false`",
-		"version":          "the new version, e.g. `1.5.0` (empty when nothing was released)",
-		"tag":              "the new tag, e.g. `v1.5.0`",
-		"previous-version": "the latest release before this one",
-		"previous-tag":     "the tag of the latest release before this one",
-		"impact":           "the highest impact of the changes: `major`, `minor`, `patch` or `none`",
-		"major":            "the major number of the new version",
-		"minor":            "the minor number of the new version",
-		"patch":            "the patch number of the new version",
-		"release-line":     "`main` on the default branch, `N` on release/N, `N.M` on release/N.M",
-		"commit":           "the commit the tag points at: the pipeline commit, or the version commit (maven, python, version-files)",
-		"changes":          "the changes released, as a JSON list (number, title, url, author, commit, impact, labels)",
-		"release-notes":    "Markdown release notes grouped by impact, with merge request links (multi-line)",
-		"release-url":      "the GitHub Release / GitLab Release published with publish-release (else empty)",
-	},
-	"backport-branch": {
-		"branches-created": "release branches created, comma separated",
-		"branches-updated": "release branches brought up to the release, comma separated",
-	},
-	"prep-commit": {
-		"committed":    "`true` when a prep commit was pushed",
-		"commit":       "the prep commit on the branch the step ran on",
-		"next-version": "the development version set on the branch the step ran on, e.g. `1.6.0-SNAPSHOT`",
-		"branches":     "the branches that got a prep commit, comma separated",
-	},
-	"check": {
-		"impact":       "the merge request's impact: `major`, `minor` or `patch`",
-		"next-version": "the version the merge request would release if merged now",
-	},
-	"s3 versioning": {
-		"versioning": "the bucket's versioning state, e.g. `Enabled`",
-		"changed":    "`true` when this run enabled versioning",
-	},
-	"s3 sync": {
-		"release":             "the release name of the manifest",
-		"uploaded":            "the number of assets uploaded",
-		"skipped":             "the number of assets already there with the same content",
-		"deleted":             "the number of assets hidden behind delete markers",
-		"bytes":               "the bytes uploaded",
-		"manifest-key":        "the key of the release's manifest",
-		"manifest-version-id": "the version id of the release's manifest",
-	},
-	"s3 status": {
-		"in-sync": "`true` when every asset matches its newest object",
-		"changed": "the number of assets whose content differs",
-		"missing": "the number of assets with no object",
-		"extra":   "the number of objects with no asset",
-		"status":  "the changed, missing and extra assets, as a JSON object of lists",
-	},
-	"s3 versions": {
-		"count":             "the number of versions",
-		"latest-version-id": "the version id of the newest version",
-		"versions":          "the versions, as a JSON list (version id, date, size, git commit and tag)",
-	},
-	"s3 diff": {
-		"identical": "`true` when the two versions or releases are the same",
-		"diff":      "the unified diff of a text asset, the sizes and hashes of a binary one, or the JSON object of added, removed and changed assets of two releases",
-		"added":     "two releases: the number of assets added",
-		"removed":   "two releases: the number of assets removed",
-		"changed":   "two releases: the number of assets changed",
-	},
-	"s3 rollback": {
-		"release":             "the release name of the rollback's manifest",
-		"rollback-of":         "the release or version rolled back to",
-		"copied":              "the number of assets copied forward",
-		"unchanged":           "the number of assets already at the wanted content",
-		"deleted":             "the number of assets hidden behind delete markers",
-		"manifest-key":        "the key of the rollback's manifest",
-		"manifest-version-id": "the version id of the rollback's manifest",
-	},
-	"releasedef generate": {
-		"file":      "the release definition written, relative to the repository root",
-		"artifacts": "the number of artifacts pinned",
-		"commit":    "the commit that put the definition on branch (empty without branch)",
-	},
-}
-
-// The pipelines a component's job runs in (GitLab rules:if).
-const (
-	releaseRules = "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH || $CI_COMMIT_BRANCH =~ /^release\\//"
-	mrRules      = `$CI_PIPELINE_SOURCE == "merge_request_event"`
-	manualRules  = `$CI_PIPELINE_SOURCE == "web"`
-)
-
-// componentRules says when each step's component job runs.
-var componentRules = map[string]string{
-	"tag":                 releaseRules,
-	"backport-branch":     releaseRules,
-	"prep-commit":         releaseRules,
-	"check":               mrRules,
-	"releasedef generate": releaseRules,
-	// s3: after a release, on the branches that release (s3 sync); the
-	// others inspect or repair, so they are run by hand from the web UI.
-	"s3 versioning": manualRules,
-	"s3 sync":       releaseRules,
-	"s3 status":     manualRules,
-	"s3 versions":   manualRules,
-	"s3 diff":       manualRules,
-	"s3 rollback":   manualRules,
-}
-
-// settingOptions lists the values a setting accepts, for GitLab input
-// options (only where the catalog default is one of them).
-var settingOptions = map[string][]string{
-	"build-system": {"simple", "maven", "python"},
-	"impact-from":  {"auto", "labels", "commits"},
-	"snapshot":     {"next", "branch"},
-	"output":       {"text", "json"},
-	"forge":        {"", "github", "gitlab"},
-	"sse":          {"", "AES256", "aws:kms"},
-}
-
-// settingRegex is the regex: of GitLab inputs whose values have a shape
-// (RE2, as GitLab reads it; the default must match).
-var settingRegex = map[string]string{
-	"stable-release": `^(|-?[0-9]+|[Tt]([Rr][Uu][Ee])?|[Yy]([Ee][Ss])?|[Ff]([Aa][Ll][Ss][Ee])?|[Nn][Oo]?)$`,
-	"version":        `^(|v?[0-9]+\.[0-9]+\.[0-9]+)$`,
-}
-
-// settingNumbers are the settings that are GitLab inputs of type: number.
-var settingNumbers = []string{"notes-limit", "concurrency"}
+// A step joins the packaging when it joins relman's list of steps
+// (internal/cli/steps.go): its settings, its outputs with their
+// descriptions and its pipelines all come from the catalog.
 
 // chain is what the continuous-release component runs, in order.
 var chain = []string{"tag", "backport-branch", "prep-commit"}
@@ -256,10 +131,10 @@ func actionOutputs(steps []cli.StepInfo) ([]string, map[string][]variant, error)
 	var names []string
 	docs := map[string][]variant{}
 	for _, st := range steps {
-		for _, o := range st.Outputs {
-			text, ok := outputDocs[st.Name][o]
-			if !ok {
-				return nil, nil, fmt.Errorf("output %s of step %s has no description: add it to outputDocs in internal/cli/packaging_gen_test.go", o, st.Name)
+		for _, out := range st.Outputs {
+			o, text := out.Name, out.Description
+			if text == "" {
+				return nil, nil, fmt.Errorf("output %s of step %s has no description: add it to the step's entry in internal/cli/steps.go", o, st.Name)
 			}
 			if _, seen := docs[o]; !seen {
 				names = append(names, o)
@@ -343,20 +218,20 @@ func writeSpec(b *strings.Builder, what string, inputs []*merged) {
 			b.WriteString("      type: boolean\n      default: false\n")
 			continue
 		}
-		if slices.Contains(settingNumbers, m.Name) {
+		if m.Number {
 			b.WriteString("      type: number\n      default: " + m.Default + "\n")
 			continue
 		}
 		b.WriteString("      default: " + yq(m.Default) + "\n")
-		if opts := settingOptions[m.Name]; slices.Contains(opts, m.Default) {
+		if opts := m.Options; slices.Contains(opts, m.Default) {
 			var q []string
 			for _, o := range opts {
 				q = append(q, yq(o))
 			}
 			b.WriteString("      options: [" + strings.Join(q, ", ") + "]\n")
 		}
-		if re, ok := settingRegex[m.Name]; ok {
-			b.WriteString("      regex: " + yq(re) + "\n")
+		if m.Regex != "" {
+			b.WriteString("      regex: " + yq(m.Regex) + "\n")
 		}
 	}
 }
@@ -378,8 +253,8 @@ const (
 	varsAlias
 )
 
-func writeJob(b *strings.Builder, step string, vars int, inputs []*merged, needs []string, onlyIfReleased bool) {
-	fmt.Fprintf(b, "'$[[ inputs.job-prefix ]]%s':\n", componentName(step))
+func writeJob(b *strings.Builder, step cli.StepInfo, vars int, inputs []*merged, needs []string, onlyIfReleased bool) {
+	fmt.Fprintf(b, "'$[[ inputs.job-prefix ]]%s':\n", componentName(step.Name))
 	b.WriteString("  stage: $[[ inputs.stage ]]\n")
 	b.WriteString("  image:\n    name: $[[ inputs.image ]]\n    entrypoint: ['']\n")
 	switch vars {
@@ -396,7 +271,7 @@ func writeJob(b *strings.Builder, step string, vars int, inputs []*merged, needs
 			fmt.Fprintf(b, "    %s: '$[[ inputs.%s ]]'\n", envName(m.Name), m.Name)
 		}
 	}
-	fmt.Fprintf(b, "  rules:\n    - if: %s\n", componentRules[step])
+	fmt.Fprintf(b, "  rules:\n    - if: %s\n", step.Pipelines)
 	if len(needs) > 0 {
 		b.WriteString("  needs:\n")
 		for _, n := range needs {
@@ -407,14 +282,14 @@ func writeJob(b *strings.Builder, step string, vars int, inputs []*merged, needs
 	if onlyIfReleased {
 		b.WriteString("    - 'if [ \"$RELMAN_RELEASED\" != true ]; then echo \"relman: nothing was released\"; exit 0; fi'\n")
 	}
-	fmt.Fprintf(b, "    - relman %s\n", step)
+	fmt.Fprintf(b, "    - relman %s\n", step.Name)
 	b.WriteString("  artifacts:\n    paths: [relman-outputs/]\n    reports:\n      dotenv: relman.env\n")
 }
 
 // renderComponent renders the component of one step.
 func renderComponent(st cli.StepInfo) (string, error) {
-	if _, ok := componentRules[st.Name]; !ok {
-		return "", fmt.Errorf("step %s has no pipelines to run in: add it to componentRules in internal/cli/packaging_gen_test.go", st.Name)
+	if st.Pipelines == "" {
+		return "", fmt.Errorf("step %s has no pipelines to run in: set pipelines in its entry in internal/cli/steps.go", st.Name)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# GitLab CI/CD component: %s\n", st.Synopsis)
@@ -422,7 +297,7 @@ func renderComponent(st cli.StepInfo) (string, error) {
 	inputs := componentInputs([]cli.StepInfo{st})
 	writeSpec(&b, "<job-prefix>"+componentName(st.Name), inputs)
 	b.WriteString("---\n")
-	writeJob(&b, st.Name, varsPlain, inputs, nil, false)
+	writeJob(&b, st, varsPlain, inputs, nil, false)
 	return b.String(), nil
 }
 
@@ -449,18 +324,18 @@ func renderComponentReadme(name, what string, steps []cli.StepInfo, inputs []*me
 		switch {
 		case m.Bool:
 			typ, def = "boolean", "`false`"
-		case slices.Contains(settingNumbers, m.Name):
+		case m.Number:
 			typ, def = "number", "`"+m.Default+"`"
 		case m.Default != "":
 			def = "`" + m.Default + "`"
 		}
-		if opts := settingOptions[m.Name]; slices.Contains(opts, m.Default) {
+		if opts := m.Options; slices.Contains(opts, m.Default) {
 			typ = "one of " + strings.Join(slices.DeleteFunc(slices.Clone(opts), func(o string) bool { return o == "" }), ", ")
 			if m.Default == "" {
 				typ += " or empty"
 			}
 		}
-		if _, ok := settingRegex[m.Name]; ok {
+		if m.Regex != "" {
 			typ = "string (checked)"
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", m.Name, typ, def, mdCell(componentDescription(m)))
@@ -468,14 +343,14 @@ func renderComponentReadme(name, what string, steps []cli.StepInfo, inputs []*me
 	b.WriteString("\n## Outputs\n\nIn the job's dotenv report `relman.env` (a job that `needs:` it gets them):\n\n| variable | description |\n|---|---|\n")
 	seen := map[string]bool{}
 	for _, st := range steps {
-		for _, o := range st.Outputs {
+		for _, out := range st.Outputs {
+			o, text := out.Name, out.Description
 			if seen[o] {
 				continue
 			}
 			seen[o] = true
-			text, ok := outputDocs[st.Name][o]
-			if !ok {
-				return "", fmt.Errorf("output %s of step %s has no description: add it to outputDocs in internal/cli/packaging_gen_test.go", o, st.Name)
+			if text == "" {
+				return "", fmt.Errorf("output %s of step %s has no description: add it to the step's entry in internal/cli/steps.go", o, st.Name)
 			}
 			fmt.Fprintf(&b, "| `%s` | %s |\n", envName(o), mdCell(text))
 		}
@@ -508,7 +383,7 @@ func renderContinuousRelease(steps []cli.StepInfo) (string, error) {
 	}
 	writeSpec(&b, strings.Join(jobs, ", "), inputs)
 	b.WriteString("---\n")
-	for i, s := range chain {
+	for i, s := range sel {
 		if i > 0 {
 			b.WriteString("\n")
 		}
@@ -540,7 +415,7 @@ func renderReadme(steps []cli.StepInfo) (string, error) {
 	for _, st := range steps {
 		fmt.Fprintf(&b, "\n### `%s`\n\n", st.Name)
 		fmt.Fprintf(&b, "%s.", strings.TrimPrefix(st.Synopsis, "relman "+st.Name+": "))
-		if _, ok := componentRules[st.Name]; ok {
+		if st.Pipelines != "" {
 			fmt.Fprintf(&b, " Component: `%s`.", componentFile(st.Name))
 		}
 		b.WriteString("\n\n| input | default | description |\n|---|---|---|\n")
@@ -552,12 +427,11 @@ func renderReadme(steps []cli.StepInfo) (string, error) {
 			fmt.Fprintf(&b, "| `%s` | %s | %s |\n", s.Name, def, mdCell(s.Usage))
 		}
 		b.WriteString("\n| output | description |\n|---|---|\n")
-		for _, o := range st.Outputs {
-			text, ok := outputDocs[st.Name][o]
-			if !ok {
-				return "", fmt.Errorf("output %s of step %s has no description: add it to outputDocs in internal/cli/packaging_gen_test.go", o, st.Name)
+		for _, out := range st.Outputs {
+			if out.Description == "" {
+				return "", fmt.Errorf("output %s of step %s has no description: add it to the step's entry in internal/cli/steps.go", out.Name, st.Name)
 			}
-			fmt.Fprintf(&b, "| `%s` | %s |\n", o, mdCell(text))
+			fmt.Fprintf(&b, "| `%s` | %s |\n", out.Name, mdCell(out.Description))
 		}
 	}
 	b.WriteString("\n" + readmeEnd)

@@ -184,8 +184,8 @@ func TestPackagingAgreesWithCatalog(t *testing.T) {
 				}
 			}
 			for _, o := range st.Outputs {
-				if _, ok := a.Outputs[o]; !ok {
-					t.Errorf("output %s of %s not declared", o, st.Name)
+				if _, ok := a.Outputs[o.Name]; !ok {
+					t.Errorf("output %s of %s not declared", o.Name, st.Name)
 				}
 			}
 		}
@@ -240,7 +240,7 @@ func TestPackagingAgreesWithCatalog(t *testing.T) {
 				want = append(want, [2]string{"`" + s.Name + "`", def + " | " + mdCell(s.Usage)})
 			}
 			for _, o := range st.Outputs {
-				want = append(want, [2]string{"`" + o + "`", mdCell(outputDocs[st.Name][o])})
+				want = append(want, [2]string{"`" + o.Name + "`", mdCell(o.Description)})
 			}
 			if diff := cmp.Diff(want, rows); diff != "" {
 				t.Errorf("README table of %s (-catalog +README):\n%s", st.Name, diff)
@@ -1009,14 +1009,13 @@ func TestDockerfile(t *testing.T) {
 // TestComponentInputTypes includes the tag component with gitlab-ci-local
 // and shows that its typed inputs refuse what relman would refuse, before
 // any job runs: a value outside options, a number that is none, a switch
-// that is not a boolean (stable-release is type: boolean like every other
-// switch; STABLE_RELEASE's other spellings are for the variable); and
-// accept good values.
+// that is not a boolean (stable-release is one like every switch; the
+// seed's spellings are for the STABLE_RELEASE variable); and accept good
+// values.
 func TestComponentInputTypes(t *testing.T) {
 	gcl := tool(t, "RELMAN_TEST_GITLAB_CI_LOCAL", "gitlab-ci-local")
 	for _, tc := range []struct{ input, want string }{
 		{"stable-release: maybe", "`stable-release` input: provided value is not a boolean"},
-		{"stable-release: 'yes'", "`stable-release` input: provided value is not a boolean"},
 		{"build-system: gradle", "`build-system` input: `gradle` cannot be used because it is not in the list of allowed options"},
 		{"notes-limit: many", "`notes-limit` input: provided value is not a number"},
 		{"forge: bitbucket", "`forge` input: `bitbucket` cannot be used"},

@@ -8,40 +8,45 @@ import (
 	"github.com/relman-dev/relman/internal/tagstep"
 )
 
-func prepCommand(s *settings) (string, step) {
-	s.addChecked("version", "", "the release this run follows (the tag step's version output; default: the release tag at HEAD)", checkReleaseVersion)
-	s.addEnum("snapshot", prep.SnapshotNext, "next: the next minor (or patch on release/N.M) as -SNAPSHOT / .dev0; branch: <branch>-SNAPSHOT, set once", []string{prep.SnapshotNext, prep.SnapshotBranch})
-	addBuildSystemSettings(s)
-	addRemoteSettings(s)
-	return "relman prep-commit: set the next development version on every branch the release touched", prepRun
+// prepOptions are the settings of relman prep-commit.
+type prepOptions struct {
+	version  string // the release followed; "": the release tag at HEAD
+	snapshot string // prep.SnapshotNext or prep.SnapshotBranch
+	build    buildSystemOptions
+	remote   remoteOptions
 }
 
-func prepRun(ctx context.Context, c *job) error {
-	s := c.s
-	bs, err := buildSystemFromSettings(c)
+func prepCommand(s *settings) (string, step) {
+	o := &prepOptions{}
+	s.addChecked("version", "", "the release this run follows (the tag step's version output; default: the release tag at HEAD)", checkReleaseVersion).to(&o.version).regex = releaseVersionRegex
+	s.addEnum("snapshot", prep.SnapshotNext, "next: the next minor (or patch on release/N.M) as -SNAPSHOT / .dev0; branch: <branch>-SNAPSHOT, set once", []string{prep.SnapshotNext, prep.SnapshotBranch}).to(&o.snapshot)
+	addBuildSystemSettings(s, &o.build)
+	addRemoteSettings(s, &o.remote)
+	return "relman prep-commit: set the next development version on every branch the release touched",
+		func(ctx context.Context, c *job) error { return prepRun(ctx, c, o) }
+}
+
+func prepRun(ctx context.Context, c *job, o *prepOptions) error {
+	bs, err := buildSystemFromSettings(c, o.build)
 	if err != nil {
 		return err
 	}
-	snapshot, err := s.oneOf("snapshot", prep.SnapshotNext, prep.SnapshotBranch)
-	if err != nil {
-		return err
-	}
-	if snapshot == prep.SnapshotBranch && bs.name == "python" {
+	if o.snapshot == prep.SnapshotBranch && bs.name == "python" {
 		return usagef("snapshot branch (<branch>-SNAPSHOT) is a Maven convention and not a PEP 440 version: use snapshot next with build-system python")
 	}
-	k, err := openCheckout(ctx, c)
+	k, err := openCheckout(ctx, c, &o.remote)
 	if err != nil {
 		return err
 	}
 	defer k.repo.Close()
-	v, err := releaseVersion(c, k.repo, k.head, s.str("tag-prefix"))
+	v, err := releaseVersion(c, o.version, k.repo, k.head, k.tags)
 	if err != nil {
 		return err
 	}
 	res, err := prep.Run(ctx, prep.Options{
-		Repo: k.repo, Branch: k.branch, DefaultBranch: k.defaultBranch, BranchPrefix: s.str("branch-prefix"),
+		Repo: k.repo, Branch: k.branch, DefaultBranch: k.defaultBranch, BranchPrefix: o.remote.branchPrefix,
 		Version: v, Remote: k.remote, Auth: k.auth(), Editors: bs.editors, Python: bs.name == "python",
-		Snapshot: snapshot, DryRun: k.dryRun, Log: c.rep,
+		Snapshot: o.snapshot, DryRun: k.dryRun, Log: c.rep,
 		Author: k.ident.author, Committer: k.ident.committer,
 	})
 	if err != nil {

@@ -2,82 +2,57 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
 
-	"github.com/go-git/go-git/v5/plumbing"
-
-	"github.com/relman-dev/relman/internal/ci"
+	"github.com/relman-dev/relman/internal/forge/detect"
 	"github.com/relman-dev/relman/internal/gitrepo"
 	"github.com/relman-dev/relman/internal/releasedef"
 )
 
-const releasedefUsage = `relman releasedef: release definitions pinned from git tags
-
-Usage:
-  relman releasedef generate --name NAME --config FILE [--ref REF] [--output-dir DIR] [--branch BRANCH] [--metadata JSON]
-
-Run "relman releasedef generate --help" for its settings.
-`
-
-// releasedefMain dispatches the releasedef subcommands.
-func releasedefMain(ctx context.Context, env Env, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprint(env.Stderr, releasedefUsage)
-		return ExitUsage
-	}
-	switch args[0] {
-	case "generate":
-		return runStep(ctx, env, "releasedef generate", args[1:], releasedefGenerateCommand)
-	case "help", "-h", "--help":
-		fmt.Fprint(env.Stdout, releasedefUsage)
-		return ExitOK
-	}
-	fmt.Fprintf(env.Stderr, "relman releasedef: unknown subcommand %q\n\n%s", args[0], releasedefUsage)
-	return ExitUsage
+// releasedefOptions are the settings of relman releasedef generate; the
+// common branch setting is the branch the definition is committed to.
+type releasedefOptions struct {
+	name, config, ref, outputDir, manifest, metadata string
+	token                                            tokenSetting
+	ident                                            identityOptions
 }
 
 func releasedefGenerateCommand(s *settings) (string, step) {
+	o := &releasedefOptions{}
 	// The common --branch is the branch being released; here it is the
 	// branch the definition is committed to.
 	s.byName["branch"].usage = "commit the definition to this branch (created from the ref if absent) and push it; without it the file is written to the work tree"
-	s.add("name", "", "release name: the definition's release and its file release-NAME.yml (required)")
-	s.add("config", "", "release definition config (YAML): artifact and dependency filters, release properties (required)")
-	s.add("ref", "", "git ref whose tags pin the versions (default: the pipeline commit, else HEAD)")
-	s.add("output-dir", ".", "directory of the definition, relative to the repository root")
-	s.add("manifest", "", "artifact manifest at the ref: an sfdx-project.json or a generic .yml manifest (default: sfdx-project.json, else relman-artifacts.yml)")
-	s.add("metadata", "", `extra metadata, a JSON object of strings, numbers and booleans, e.g. {"pipeline":"1234"}`)
-	s.add("token", "", "token to push the branch over HTTPS", "GITHUB_TOKEN", "GITLAB_TOKEN")
-	s.add("git-user-name", "", "author and committer name of the commit (default: GIT_AUTHOR_NAME / GIT_COMMITTER_NAME, else the CI bot, else git config user.name, else relman)")
-	s.add("git-user-email", "", "author and committer email (default: GIT_AUTHOR_EMAIL / GIT_COMMITTER_EMAIL, else the CI bot, else git config user.email)")
-	return "relman releasedef generate: write release-NAME.yml, pinning every artifact to the highest version tag reachable from the ref", releasedefGenerateRun
+	s.add("name", "", "release name: the definition's release and its file release-NAME.yml (required)").to(&o.name)
+	s.add("config", "", "release definition config (YAML): artifact and dependency filters, release properties (required)").to(&o.config)
+	s.add("ref", "", "git ref whose tags pin the versions (default: the pipeline commit, else HEAD)").to(&o.ref)
+	s.add("output-dir", ".", "directory of the definition, relative to the repository root").to(&o.outputDir)
+	s.add("manifest", "", "artifact manifest at the ref: an sfdx-project.json or a generic .yml manifest (default: sfdx-project.json, else relman-artifacts.yml)").to(&o.manifest)
+	s.add("metadata", "", `extra metadata, a JSON object of strings, numbers and booleans, e.g. {"pipeline":"1234"}`).to(&o.metadata)
+	addTokenSetting(s, "token to push the branch over HTTPS", &o.token)
+	addIdentitySettings(s, "author and committer name of the commit", &o.ident)
+	return "relman releasedef generate: write release-NAME.yml, pinning every artifact to the highest version tag reachable from the ref",
+		func(ctx context.Context, c *job) error { return releasedefGenerateRun(ctx, c, o) }
 }
 
-func releasedefGenerateRun(ctx context.Context, c *job) error {
+func releasedefGenerateRun(ctx context.Context, c *job, o *releasedefOptions) error {
 	s := c.s
-	cred := resolveCredential(s, c.kind)
+	cred := resolveCredential(o.token, "", c.ci)
 	maskToken(c, cred.token)
-	dryRun, err := s.boolean("dry-run")
-	if err != nil {
-		return err
-	}
-	name := s.str("name")
+	dryRun := c.common.dryRun
+	name := o.name
 	if err := releasedef.CheckName(name); err != nil {
 		return usageError{err}
 	}
-	configPath := s.str("config")
+	configPath := o.config
 	if configPath == "" {
 		return usagef("no release definition config: set --config FILE (an empty file selects every artifact)")
 	}
-	configData, err := readConfig(configPath)
+	configData, err := releasedef.ReadConfigFile(configPath)
 	if err != nil {
 		return err
 	}
@@ -85,35 +60,35 @@ func releasedefGenerateRun(ctx context.Context, c *job) error {
 	if err != nil {
 		return usageError{err}
 	}
-	metadata, err := releasedef.ParseMetadata(s.str("metadata"))
+	metadata, err := releasedef.ParseMetadata(o.metadata)
 	if err != nil {
 		return usageError{err}
 	}
-	outDir := s.str("output-dir")
+	outDir := o.outputDir
 	if outDir == "" {
 		outDir = "."
 	}
-	branch := s.str("branch")
-	if err := checkDefinitionBranch(branch); err != nil {
-		return err
+	branch := c.common.branch
+	if err := releasedef.CheckBranch(branch); err != nil {
+		return usagef("%s %w", s.named("branch"), err)
 	}
 	if branch != "" && filepath.IsAbs(outDir) {
-		return usagef("output-dir %q: with --branch it must be a directory inside the repository, relative to its root", outDir)
+		return usagef("%s %q: with %s it must be a directory inside the repository, relative to its root", s.named("output-dir"), outDir, s.named("branch"))
 	}
 	relFile := path.Join(filepath.ToSlash(outDir), releasedef.FileName(name))
 	if !filepath.IsAbs(outDir) && (relFile == ".." || strings.HasPrefix(relFile, "../")) {
-		return usagef("output-dir %q leaves the repository: a relative output-dir must stay inside it (an absolute one is written as given, without --branch)", outDir)
+		return usagef("%s %q leaves the repository: a relative output-dir must stay inside it (an absolute one is written as given, without --branch)", s.named("output-dir"), outDir)
 	}
-	if err := checkGitPath(relFile); err != nil {
-		return err
+	if err := releasedef.CheckGitPath(relFile); err != nil {
+		return usagef("%s: %w", s.named("output-dir"), err)
 	}
 
-	repo, err := gitrepo.Open(s.str("repo"))
+	repo, err := gitrepo.Open(c.common.repo)
 	if err != nil {
 		return usageError{err}
 	}
 	defer repo.Close()
-	ref := s.str("ref")
+	ref := o.ref
 	if ref == "" {
 		ref = pipelineCommit(c)
 	}
@@ -122,37 +97,9 @@ func releasedefGenerateRun(ctx context.Context, c *job) error {
 		return usagef("ref %q is not a branch, tag or commit of the repository: %w (fetch it, e.g. fetch-depth: 0, or set --ref)", ref, err)
 	}
 
-	manifestPath := s.str("manifest")
-	var manifestData []byte
-	if manifestPath == "" {
-		for _, p := range []string{"sfdx-project.json", "relman-artifacts.yml"} { // in this order
-			b, err := repo.ReadFile(commit, p)
-			if err == nil {
-				manifestPath, manifestData = p, b
-				break
-			}
-			if !errors.Is(err, gitrepo.ErrNoFile) {
-				return err
-			}
-		}
-		if manifestPath == "" {
-			return usagef("no sfdx-project.json or relman-artifacts.yml at %s (%s): commit one, or set --manifest PATH to the artifact manifest", ref, commit.String()[:12])
-		}
-	} else {
-		if _, err := releasedef.FormatOf(manifestPath); err != nil {
-			return usageError{err}
-		}
-		manifestData, err = repo.ReadFile(commit, filepath.ToSlash(path.Clean(manifestPath)))
-		if errors.Is(err, gitrepo.ErrNoFile) {
-			return usagef("manifest %s: not found at %s (%s): the manifest is read from the ref, relative to the repository root; commit it or fix --manifest", manifestPath, ref, commit.String()[:12])
-		}
-		if err != nil {
-			return err
-		}
-	}
-	manifest, err := releasedef.ParseManifest(manifestPath, manifestData)
+	manifest, manifestPath, err := releasedef.ReadManifest(repo, commit, ref, o.manifest)
 	if err != nil {
-		return usageError{err}
+		return err
 	}
 	c.rep.Infof("%d artifacts in %s at %s (%s)", len(manifest.Artifacts), manifestPath, ref, commit.String()[:12])
 
@@ -160,12 +107,7 @@ func releasedefGenerateRun(ctx context.Context, c *job) error {
 		Name: name, Config: cfg, Manifest: manifest, Repo: repo, Commit: commit, Ref: ref, Metadata: metadata, Log: c.rep,
 	})
 	if err != nil {
-		var fe *releasedef.FileError
-		var ie *releasedef.InputError
-		if errors.As(err, &fe) || errors.As(err, &ie) {
-			return usageError{err}
-		}
-		return err
+		return err // a FileError or InputError is bad configuration: see exitCode
 	}
 	for _, n := range sortedPins(def) {
 		p := def.Pins[n]
@@ -183,12 +125,12 @@ func releasedefGenerateRun(ctx context.Context, c *job) error {
 	fileOut := relFile
 	switch {
 	case branch != "" && dryRun:
-		c.rep.Noticef("dry run: would commit %s to branch %s of %s and push it", relFile, branch, s.str("remote"))
+		c.rep.Noticef("dry run: would commit %s to branch %s of %s and push it", relFile, branch, c.common.remote)
 		logDefinition(c, content)
 	case branch != "":
-		remote := s.str("remote")
+		remote := c.common.remote
 		remoteURL, _ := repo.RemoteURL(remote)
-		ident := resolveIdentity(c, repo)
+		ident := resolveIdentity(c, repo, o.ident)
 		res, err := repo.CommitFile(ctx, gitrepo.CommitFileOptions{
 			Remote: remote, Auth: gitrepo.Auth{Username: pushUser(c, repo, remote), Token: cred.forRemote(c, remote, remoteURL)},
 			Branch: branch, Base: commit, Path: relFile, Content: content,
@@ -221,13 +163,13 @@ func releasedefGenerateRun(ctx context.Context, c *job) error {
 		dir := outDir
 		if !filepath.IsAbs(dir) {
 			dir = filepath.Join(repo.Dir(), dir)
-			if err := checkInside(repo.Dir(), dir, outDir); err != nil {
-				return err
+			if err := releasedef.CheckInside(repo.Dir(), dir); err != nil {
+				return fmt.Errorf("%s %q %w", s.named("output-dir"), outDir, err) // an InputError is bad usage: see exitCode
 			}
 		} else {
 			fileOut = filepath.Join(outDir, releasedef.FileName(name))
 		}
-		if err := writeFileAtomic(filepath.Join(dir, releasedef.FileName(name)), content); err != nil {
+		if err := releasedef.WriteFileAtomic(filepath.Join(dir, releasedef.FileName(name)), content); err != nil {
 			return err
 		}
 		c.rep.Noticef("wrote %s", fileOut)
@@ -241,29 +183,18 @@ func releasedefGenerateRun(ctx context.Context, c *job) error {
 
 // pipelineCommit is the commit the pipeline runs for, else HEAD.
 func pipelineCommit(c *job) string {
-	switch c.kind {
-	case ci.GitHub:
-		if h := c.s.getenv("GITHUB_SHA"); h != "" {
-			return h
-		}
-	case ci.GitLab:
-		if h := c.s.getenv("CI_COMMIT_SHA"); h != "" {
-			return h
-		}
+	if c.ci.Commit != "" {
+		return c.ci.Commit
 	}
 	return "HEAD"
 }
 
+// pushUser is the user of token pushes to the forge of remote, GitHub's
+// when the forge cannot be told.
 func pushUser(c *job, repo *gitrepo.Repo, remote string) string {
-	switch c.kind {
-	case ci.GitHub:
-		return "x-access-token"
-	case ci.GitLab:
-		return "oauth2"
-	}
 	u, _ := repo.RemoteURL(remote)
-	if host, _ := gitrepo.SplitRemoteURL(u); strings.Contains(host, "gitlab") {
-		return "oauth2"
+	if t, _ := detect.Resolve(c.ci, u, detect.Settings{}); t.PushUser != "" {
+		return t.PushUser
 	}
 	return "x-access-token"
 }
@@ -283,36 +214,6 @@ func logDefinition(c *job, content []byte) {
 	for _, line := range strings.Split(strings.TrimRight(string(content), "\n"), "\n") {
 		c.rep.Infof("  %s", line)
 	}
-}
-
-// writeFileAtomic writes through a temporary file in the same directory so
-// that a failure leaves no half-written definition.
-func writeFileAtomic(name string, b []byte) error {
-	dir := filepath.Dir(name)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	f, err := os.CreateTemp(dir, ".release-*.tmp")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	tmp := f.Name()
-	_, werr := f.Write(b)
-	cerr := f.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(tmp, 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(tmp, name)
-	}
-	if werr != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", name, werr)
-	}
-	return nil
 }
 
 func releasedefSummary(d *releasedef.Definition, file, branch, commit string, dryRun bool) string {
@@ -345,95 +246,4 @@ func releasedefSummary(d *releasedef.Definition, file, branch, commit string, dr
 		fmt.Fprintf(&b, "%d package dependencies.\n", len(d.PackageDependencies))
 	}
 	return b.String()
-}
-
-// maxConfigSize bounds a release definition config: filters and a few
-// properties take kilobytes (a 35 MB file took 21 s and 880 MB to parse).
-const maxConfigSize = 1 << 20
-
-// readConfig reads the release definition config, refusing one over
-// maxConfigSize.
-func readConfig(name string) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, usagef("read the release definition config: %w (set --config to an existing YAML file)", err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
-	if err != nil {
-		return nil, usagef("read the release definition config: %w", err)
-	}
-	if len(b) > maxConfigSize {
-		return nil, usagef("release definition config %s: larger than %d KiB; a config holds filters and a few properties: check that --config names the right file", name, maxConfigSize>>10)
-	}
-	return b, nil
-}
-
-// checkDefinitionBranch refuses --branch values that are not plain branch
-// names: an option-like "-x", HEAD, a full ref name (refs/heads/main would
-// be the branch refs/heads/refs/heads/main) or what git refuses.
-func checkDefinitionBranch(b string) error {
-	switch {
-	case b == "":
-		return nil
-	case strings.HasPrefix(b, "-"):
-		return usagef("branch %q: a branch name cannot start with \"-\"", b)
-	case b == "HEAD" || strings.HasPrefix(b, "refs/"):
-		return usagef("branch %q: expected a branch name such as release-definitions, not HEAD or a full ref name (refs/heads/…)", b)
-	}
-	if err := plumbing.NewBranchReferenceName(b).Validate(); err != nil {
-		return usagef("branch %q: not a valid git branch name (see git check-ref-format): pick another --branch", b)
-	}
-	return nil
-}
-
-// checkGitPath refuses a path with a segment that a file system may take
-// for .git: in any case (.GIT on macOS and Windows), with trailing dots or
-// spaces (".git." on Windows), as the 8.3 short name GIT~1, or with
-// ignorable characters (HFS+ ignores some).
-func checkGitPath(rel string) error {
-	for _, seg := range strings.Split(rel, "/") {
-		plain := strings.Map(func(r rune) rune {
-			if unicode.Is(unicode.Cf, r) {
-				return -1
-			}
-			return r
-		}, seg)
-		plain = strings.ToLower(strings.TrimRight(plain, ". "))
-		if plain == ".git" || plain == "git~1" {
-			return usagef("output-dir: %q names git's own directory (%q): pick a directory outside .git", rel, seg)
-		}
-	}
-	return nil
-}
-
-// checkInside refuses a directory that, once the links among its existing
-// parts are followed, is outside the repository root.
-func checkInside(root, dir, setting string) error {
-	realRoot, err := filepath.EvalSymlinks(root)
-	if err != nil {
-		return err
-	}
-	// The longest existing part of dir, with its links followed.
-	existing, rest := dir, ""
-	for {
-		if _, err := os.Lstat(existing); err == nil {
-			break
-		}
-		parent := filepath.Dir(existing)
-		if parent == existing {
-			break
-		}
-		rest = filepath.Join(filepath.Base(existing), rest)
-		existing = parent
-	}
-	real, err := filepath.EvalSymlinks(existing)
-	if err != nil {
-		return fmt.Errorf("output-dir %q: %w", setting, err)
-	}
-	rel, err := filepath.Rel(realRoot, filepath.Join(real, rest))
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return usagef("output-dir %q leaves the repository through a symbolic link (to %s): relman writes a relative output-dir inside the repository only; remove the link or pick another directory", setting, real)
-	}
-	return nil
 }

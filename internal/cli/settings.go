@@ -9,14 +9,6 @@ import (
 	"strings"
 )
 
-// usageError marks bad usage or bad configuration: exit status 2.
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
-
-func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
-
 // setting is one named setting: the flag --NAME, the action input NAME
 // (INPUT_NAME), the variable RELMAN_NAME, in that order, then extra
 // variables, then the default.
@@ -34,7 +26,61 @@ type setting struct {
 	options []string
 	// check validates a free-text value when it is set; nil accepts any.
 	check func(string) error
+	// number and regex say the shape of a free-text value for the
+	// packaging (GitLab input type: number, regex:); check enforces it.
+	number bool
+	regex  string
+	// bind stores the parsed value in the command's options (see to,
+	// toBool, toInt, toFunc); run by parse once every value is checked.
+	bind  func(s *settings) error
 	value *string
+}
+
+// toFunc binds the setting's trimmed value (an enum's option as listed) to
+// set, called once the settings are parsed and checked.
+func (st *setting) toFunc(set func(string) error) *setting {
+	st.bind = func(s *settings) error {
+		if st.options != nil {
+			v, err := s.oneOf(st.name, st.options...)
+			if err != nil {
+				return err
+			}
+			return set(v)
+		}
+		return set(s.str(st.name))
+	}
+	return st
+}
+
+// to binds a text or enum setting to *p.
+func (st *setting) to(p *string) *setting {
+	return st.toFunc(func(v string) error { *p = v; return nil })
+}
+
+// toInt binds a whole-number setting to *p (0 when empty).
+func (st *setting) toInt(p *int) *setting {
+	return st.toFunc(func(v string) error {
+		if v == "" {
+			*p = 0
+			return nil
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("%q: expected a whole number", v)
+		}
+		*p = n
+		return nil
+	})
+}
+
+// toBool binds a switch to *p.
+func (st *setting) toBool(p *bool) *setting {
+	st.bind = func(s *settings) error {
+		on, err := s.boolean(st.name)
+		*p = on
+		return err
+	}
+	return st
 }
 
 // settings is a command's flag set with relman's lookup rules.
@@ -54,39 +100,51 @@ func newSettings(cmd string, getenv func(string) string, stderr io.Writer) *sett
 		byName: map[string]*setting{}, set: map[string]bool{}}
 }
 
-func (s *settings) add(name, def, usage string, env ...string) {
+func (s *settings) add(name, def, usage string, env ...string) *setting {
 	st := &setting{name: name, def: def, usage: usage, env: env, value: new(string)}
 	s.fs.StringVar(st.value, name, "", usage)
 	s.list = append(s.list, st)
 	s.byName[name] = st
+	return st
 }
 
-// addEnum adds a setting whose value is one of options (any case).
-func (s *settings) addEnum(name, def, usage string, options []string, env ...string) {
-	s.add(name, def, usage, env...)
-	s.byName[name].options = options
+// addEnum adds a setting whose value is one of options (any case); an
+// option "" lets it be left empty.
+func (s *settings) addEnum(name, def, usage string, options []string, env ...string) *setting {
+	st := s.add(name, def, usage, env...)
+	st.options = options
+	return st
 }
 
 // addChecked adds a free-text setting whose value check validates as soon
 // as the settings are parsed.
-func (s *settings) addChecked(name, def, usage string, check func(string) error, env ...string) {
-	s.add(name, def, usage, env...)
-	s.byName[name].check = check
+func (s *settings) addChecked(name, def, usage string, check func(string) error, env ...string) *setting {
+	st := s.add(name, def, usage, env...)
+	st.check = check
+	return st
+}
+
+// addNumber adds a whole-number setting checked by check.
+func (s *settings) addNumber(name, def, usage string, check func(string) error, env ...string) *setting {
+	st := s.addChecked(name, def, usage, check, env...)
+	st.number = true
+	return st
 }
 
 // addBool adds a switch: --NAME alone means true; --NAME=VALUE (or
 // --NAME VALUE with VALUE true or false) sets it. See parseSwitch.
-func (s *settings) addBool(name, usage string, env ...string) {
-	s.addSwitch(name, usage, parseSwitch, env...)
+func (s *settings) addBool(name, usage string, env ...string) *setting {
+	return s.addSwitch(name, usage, parseSwitch, env...)
 }
 
 // addSwitch adds a switch with its own value parser, for switches that keep
 // older spellings (the seed's STABLE_RELEASE).
-func (s *settings) addSwitch(name, usage string, parse func(string) (bool, error), env ...string) {
+func (s *settings) addSwitch(name, usage string, parse func(string) (bool, error), env ...string) *setting {
 	st := &setting{name: name, def: "false", usage: usage, env: env, isBool: true, parseBool: parse, value: new(string)}
 	s.fs.Var(switchValue{st}, name, usage)
 	s.list = append(s.list, st)
 	s.byName[name] = st
+	return st
 }
 
 // parseSwitch reads a switch's value: true/false, yes/no, y/n, t/f in any
@@ -183,6 +241,18 @@ func (s *settings) parse(args []string) ([]string, error) {
 			return nil, err
 		}
 	}
+	for _, st := range s.list {
+		if st.bind == nil {
+			continue
+		}
+		if err := st.bind(s); err != nil {
+			var ue usageError
+			if !errors.As(err, &ue) {
+				err = usagef("%s: %w", s.named(st.name), err)
+			}
+			return nil, err
+		}
+	}
 	return s.fs.Args(), nil
 }
 
@@ -226,6 +296,13 @@ func (s *settings) get(name string) (value, source string) {
 		}
 	}
 	return st.def, ""
+}
+
+// named is how the user gave a setting, for errors about its value:
+// "--name", "input name", "RELMAN_NAME", or "name" for the default.
+func (s *settings) named(name string) string {
+	_, src := s.get(name)
+	return sourceName(name, src)
 }
 
 func (s *settings) str(name string) string {
@@ -296,7 +373,31 @@ func (s *settings) oneOf(name string, allowed ...string) (string, error) {
 			return a, nil
 		}
 	}
-	return "", usagef("%s: unknown value %q: expected one of %s", sourceName(name, src), v, strings.Join(allowed, ", "))
+	return "", usagef("%s: unknown value %q: expected %s", sourceName(name, src), v, optionList(allowed))
+}
+
+// optionList names allowed values: "one of a, b, c", "a or b", with "or
+// empty" when "" is one of them.
+func optionList(allowed []string) string {
+	var named []string
+	empty := false
+	for _, a := range allowed {
+		if a == "" {
+			empty = true
+			continue
+		}
+		named = append(named, a)
+	}
+	var out string
+	if len(named) == 2 {
+		out = named[0] + " or " + named[1]
+	} else {
+		out = "one of " + strings.Join(named, ", ")
+	}
+	if empty {
+		out += " (or empty)"
+	}
+	return out
 }
 
 // usage prints the command's settings.

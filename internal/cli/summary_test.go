@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/relman-dev/relman/internal/check"
+	"github.com/relman-dev/relman/internal/forge/detect"
 	"github.com/relman-dev/relman/internal/tagstep"
 	"github.com/relman-dev/relman/internal/version"
 )
@@ -50,5 +51,5 @@ func TestSummaryGolden(t *testing.T) {
 	goldenFile(t, "tag-summary.md", tagSummary(res, tagstep.NotesOptions{}))
 	goldenFile(t, "check-summary.md", checkSummary(mrContext{number: 9, title: "<img src=x> | x", target: "release/1.2"},
 		check.Result{Impact: version.Minor, Latest: semver.MustParse("1.2.0"), Problems: []string{"a minor change on release/1.2 would release 1.3.0: only patch changes can go into release/N.M branches"}},
-		forgeInfo{kind: "gitlab"}))
+		detect.Target{Kind: detect.GitLab}))
 }

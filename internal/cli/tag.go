@@ -2,106 +2,110 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
 	"regexp"
-	"strconv"
-	"strings"
-
-	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/relman-dev/relman/internal/ci"
 	"github.com/relman-dev/relman/internal/forge"
-	"github.com/relman-dev/relman/internal/forge/github"
-	"github.com/relman-dev/relman/internal/forge/gitlab"
-	"github.com/relman-dev/relman/internal/gitrepo"
+	"github.com/relman-dev/relman/internal/forge/detect"
 	"github.com/relman-dev/relman/internal/impact"
 	"github.com/relman-dev/relman/internal/tagstep"
 	"github.com/relman-dev/relman/internal/version"
 )
 
-func tagCommand(s *settings) (string, step) {
-	s.addEnum("impact-from", "auto", "where impacts come from: labels, commits, or auto (labels when a forge token is set)", []string{"auto", "labels", "commits"})
-	s.addSwitch("stable-release", "force 1.0.0 on a 0.x line (STABLE_RELEASE: a non-zero integer or true/t/yes/y)", version.ParseStable, "STABLE_RELEASE")
-	addBuildSystemSettings(s)
-	s.addChecked("work-item-pattern", "", `regular expressions of work item ids in titles, comma or newline separated, e.g. "[A-Z]+-[0-9]+"`, checkWorkItemPatterns)
-	s.addChecked("work-item-url", "", "link of a work item: {id} is replaced by its id, e.g. https://jira.example.com/browse/{id}", checkHTTPURL)
-	s.addChecked("notes-limit", "50", "changes listed in the release notes; the rest are counted", checkPositive)
-	s.addBool("publish-release", "also publish a GitHub Release / GitLab Release on the tag, with the release notes (idempotent)")
-	s.add("label-major", impact.DefaultLabels.Major, "label of major changes")
-	s.add("label-minor", impact.DefaultLabels.Minor, "label of minor changes")
-	s.add("label-patch", impact.DefaultLabels.Patch, "label of patch changes")
-	addRemoteSettings(s)
-	return "relman tag: find the latest release, collect the changes merged since, compute the next version, tag it and push the tag", tagRun
+// tagOptions are the settings of relman tag.
+type tagOptions struct {
+	impactFrom string // auto, labels or commits
+	stable     bool
+	publish    bool
+	labels     impact.Labels
+	notes      tagstep.NotesOptions // work items and limit; the links come from the forge
+	build      buildSystemOptions
+	remote     remoteOptions
 }
 
-func tagRun(ctx context.Context, c *job) error {
-	s := c.s
-	stable, err := s.boolean("stable-release")
-	if err != nil {
-		return err
-	}
-	labels := impact.Labels{Major: s.str("label-major"), Minor: s.str("label-minor"), Patch: s.str("label-patch")}
+func tagCommand(s *settings) (string, step) {
+	o := &tagOptions{}
+	s.addEnum("impact-from", "auto", "where impacts come from: labels, commits, or auto (labels when a forge token is set)", []string{"auto", "labels", "commits"}).to(&o.impactFrom)
+	s.addSwitch("stable-release", "force 1.0.0 on a 0.x line (STABLE_RELEASE: a non-zero integer or true/t/yes/y)", version.ParseStable, "STABLE_RELEASE").toBool(&o.stable)
+	addBuildSystemSettings(s, &o.build)
+	s.addChecked("work-item-pattern", "", `regular expressions of work item ids in titles, comma or newline separated, e.g. "[A-Z]+-[0-9]+"`, checkWorkItemPatterns).toFunc(func(v string) error {
+		o.notes.WorkItems = nil
+		for _, p := range ci.SplitList(v) {
+			re, err := regexp.Compile(p)
+			if err != nil {
+				return fmt.Errorf("%q is not a regular expression: %w", p, err)
+			}
+			o.notes.WorkItems = append(o.notes.WorkItems, re)
+		}
+		return nil
+	})
+	s.addChecked("work-item-url", "", "link of a work item: {id} is replaced by its id, e.g. https://jira.example.com/browse/{id}", checkHTTPURL).to(&o.notes.WorkItemURL)
+	s.addNumber("notes-limit", "50", "changes listed in the release notes; the rest are counted", checkPositive).toInt(&o.notes.Limit)
+	s.addBool("publish-release", "also publish a GitHub Release / GitLab Release on the tag, with the release notes (idempotent)").toBool(&o.publish)
+	addLabelSettings(s, &o.labels)
+	addRemoteSettings(s, &o.remote)
+	return "relman tag: find the latest release, collect the changes merged since, compute the next version, tag it and push the tag",
+		func(ctx context.Context, c *job) error { return tagRun(ctx, c, o) }
+}
+
+// addLabelSettings adds the names of the impact labels, bound to l.
+func addLabelSettings(s *settings, l *impact.Labels) {
+	s.add("label-major", impact.DefaultLabels.Major, "label of major changes").to(&l.Major)
+	s.add("label-minor", impact.DefaultLabels.Minor, "label of minor changes").to(&l.Minor)
+	s.add("label-patch", impact.DefaultLabels.Patch, "label of patch changes").to(&l.Patch)
+}
+
+func tagRun(ctx context.Context, c *job, o *tagOptions) error {
+	labels := o.labels
 	if err := labels.Validate(); err != nil {
 		return usageError{err}
 	}
-	from, err := s.oneOf("impact-from", "auto", "labels", "commits")
+	bs, err := buildSystemFromSettings(c, o.build)
 	if err != nil {
 		return err
 	}
-	bs, err := buildSystemFromSettings(c)
-	if err != nil {
-		return err
-	}
-	notes, err := notesFromSettings(s)
-	if err != nil {
-		return err
-	}
-	k, err := openCheckout(ctx, c)
+	k, err := openCheckout(ctx, c, &o.remote)
 	if err != nil {
 		return err
 	}
 	defer k.repo.Close()
 	token, fg := k.token, k.forge
-	notes.Links = tagstep.Links{ProjectURL: fg.webURL, GitLab: fg.kind == "gitlab"}
+	notes := o.notes
+	notes.Links = tagstep.Links{ProjectURL: fg.WebURL, GitLab: fg.Kind == detect.GitLab}
 
 	opts := tagstep.Options{
 		Repo: k.repo, Commit: k.head, Branch: k.branch, DefaultBranch: k.defaultBranch,
-		BranchPrefix: s.str("branch-prefix"), TagPrefix: s.str("tag-prefix"), Remote: k.remote,
-		Auth: k.auth(), Labels: labels, Stable: stable,
+		BranchPrefix: o.remote.branchPrefix, Tags: k.tags, Remote: k.remote,
+		Auth: k.auth(), Labels: labels, Stable: o.stable,
 		DryRun: k.dryRun, Log: c.rep,
 		Tagger: k.ident.committer, // git's tagger is the committer
 		Notes:  notes,
 	}
 	opts.BuildSystem = bs.tagBuildSystem(c, k.ident)
-	switch {
-	case from == "commits", from == "auto" && (token == "" || fg.kind == ""):
+	switch from := o.impactFrom; {
+	case from == "commits", from == "auto" && (token == "" || fg.Kind == ""):
 		opts.Source = tagstep.FromCommits
 		c.rep.Infof("impact from commit messages (Conventional Commits and Impact: trailers)")
 	default:
-		if fg.kind == "" {
+		if fg.Kind == "" {
 			return usagef("impact-from labels needs a forge: set --forge github|gitlab, --api-url and --project")
 		}
 		if token == "" && k.cred.token != "" {
-			return usagef("impact-from labels: the token from %s belongs to another host than the %s API at %s (see the warning above): pass it with --token to send it there, or set --api-url", k.cred.source, fg.kind, hostOf(fg.api()))
+			return usagef("impact-from labels: the token from %s belongs to another host than the %s API at %s (see the warning above): pass it with --token to send it there, or set --api-url", k.cred.source, fg.Kind, hostOf(fg.API()))
 		}
 		if token == "" {
 			return usagef("impact-from labels needs a forge token: set RELMAN_TOKEN (GitHub: GITHUB_TOKEN; GitLab: a project access token with api and write_repository scopes, because CI_JOB_TOKEN cannot list merge requests)")
 		}
-		lister, err := fg.client(token)
+		lister, err := fg.Client(token)
 		if err != nil {
 			return usageError{err}
 		}
 		opts.Source, opts.Forge = tagstep.FromLabels, lister
-		c.rep.Infof("impact from %s labels (%s, %s, %s) of %s", fg.kind, labels.Major, labels.Minor, labels.Patch, fg.project)
+		c.rep.Infof("impact from %s labels (%s, %s, %s) of %s", fg.Kind, labels.Major, labels.Minor, labels.Patch, fg.Project)
 	}
 
-	publish, err := s.boolean("publish-release")
-	if err != nil {
-		return err
-	}
-	if publish && (token == "" || fg.kind == "") {
+	if o.publish && (token == "" || fg.Kind == "") {
 		return usagef("publish-release needs a forge and a token: set RELMAN_TOKEN (and --forge outside CI)")
 	}
 	res, err := tagstep.Run(ctx, opts)
@@ -109,7 +113,7 @@ func tagRun(ctx context.Context, c *job) error {
 		return err
 	}
 	releaseURL := ""
-	if publish && !k.dryRun {
+	if o.publish && !k.dryRun {
 		if releaseURL, err = publishRelease(ctx, c, fg, token, res); err != nil {
 			return fmt.Errorf("the tag is pushed, but %w; re-run this job to publish it", err)
 		}
@@ -117,13 +121,13 @@ func tagRun(ctx context.Context, c *job) error {
 	tagOutputs(c, res)
 	c.output("release-url", releaseURL)
 	c.summary = tagSummary(res, opts.Notes)
-	c.report = tagReport(res, opts.Notes, s.set["dry-run"], k.remote)
+	c.report = tagReport(res, opts.Notes, c.common.dryRunFlag, k.remote)
 	return nil
 }
 
 // publishRelease publishes the release of the tag this run made, or of the
 // tag that already held this release (a re-run after a failed publication).
-func publishRelease(ctx context.Context, c *job, fg forgeInfo, token string, res *tagstep.Result) (string, error) {
+func publishRelease(ctx context.Context, c *job, fg detect.Target, token string, res *tagstep.Result) (string, error) {
 	tag, notes := res.Tag, res.Notes
 	if !res.Released {
 		tag, notes = res.ExistingTag, res.ExistingNotes
@@ -131,7 +135,7 @@ func publishRelease(ctx context.Context, c *job, fg forgeInfo, token string, res
 	if tag == "" {
 		return "", nil
 	}
-	p, err := fg.client(token)
+	p, err := fg.Client(token)
 	if err != nil {
 		return "", err
 	}
@@ -140,321 +144,9 @@ func publishRelease(ctx context.Context, c *job, fg forgeInfo, token string, res
 		return "", err
 	}
 	if created {
-		c.rep.Infof("published the %s release of %s: %s", fg.kind, tag, url)
+		c.rep.Infof("published the %s release of %s: %s", fg.Kind, tag, url)
 	} else {
-		c.rep.Infof("the %s release of %s exists already: %s", fg.kind, tag, url)
+		c.rep.Infof("the %s release of %s exists already: %s", fg.Kind, tag, url)
 	}
 	return url, nil
 }
-
-func notesFromSettings(s *settings) (tagstep.NotesOptions, error) {
-	var o tagstep.NotesOptions
-	for _, p := range strings.FieldsFunc(s.str("work-item-pattern"), func(r rune) bool { return r == ',' || r == '\n' }) {
-		if p = strings.TrimSpace(p); p == "" {
-			continue
-		}
-		re, err := regexp.Compile(p)
-		if err != nil {
-			return o, usagef("work-item-pattern %q is not a regular expression: %v", p, err)
-		}
-		o.WorkItems = append(o.WorkItems, re)
-	}
-	o.WorkItemURL = s.str("work-item-url")
-	if o.WorkItemURL != "" && !strings.HasPrefix(o.WorkItemURL, "https://") && !strings.HasPrefix(o.WorkItemURL, "http://") {
-		return o, usagef("work-item-url %q: expected an http(s) URL, e.g. https://jira.example.com/browse/{id}", o.WorkItemURL)
-	}
-	limit, err := strconv.Atoi(s.str("notes-limit"))
-	if err != nil || limit < 1 {
-		return o, usagef("notes-limit %q: expected a positive number of changes", s.str("notes-limit"))
-	}
-	o.Limit = limit
-	return o, nil
-}
-
-func resolveBranch(s *settings, kind ci.Kind, checkedOut string) string {
-	if b := s.str("branch"); b != "" {
-		return b
-	}
-	switch kind {
-	case ci.GitHub:
-		if s.getenv("GITHUB_REF_TYPE") == "branch" || strings.HasPrefix(s.getenv("GITHUB_REF"), "refs/heads/") {
-			if b := s.getenv("GITHUB_REF_NAME"); b != "" {
-				return b
-			}
-		}
-	case ci.GitLab:
-		if b := s.getenv("CI_COMMIT_BRANCH"); b != "" {
-			return b
-		}
-	}
-	return checkedOut
-}
-
-// resolveDefaultBranch works out the default branch; token is the forge
-// token for fg's API, or "".
-func resolveDefaultBranch(ctx context.Context, s *settings, c *job, repo *gitrepo.Repo, remote string, fg forgeInfo, token string) (string, error) {
-	if b := s.str("default-branch"); b != "" {
-		return b, nil
-	}
-	if c.kind == ci.GitLab {
-		if b := s.getenv("CI_DEFAULT_BRANCH"); b != "" {
-			return b, nil
-		}
-	}
-	if c.kind == ci.GitHub {
-		if b := githubEventDefaultBranch(s.getenv("GITHUB_EVENT_PATH")); b != "" {
-			return b, nil
-		}
-	}
-	if b := repo.RemoteDefaultBranch(remote); b != "" {
-		return b, nil
-	}
-	if token != "" && fg.kind != "" {
-		d, err := func() (string, error) {
-			cl, err := fg.client(token)
-			if err != nil {
-				return "", err
-			}
-			return cl.DefaultBranch(ctx)
-		}()
-		if err != nil {
-			c.rep.Warningf("could not read the default branch from %s: %v", fg.kind, err)
-		} else if d != "" {
-			return d, nil
-		}
-	}
-	for _, b := range []string{"main", "master"} {
-		if repo.BranchExists(remote, b) {
-			return b, nil
-		}
-	}
-	return "", usagef("cannot tell the default branch: set --default-branch (RELMAN_DEFAULT_BRANCH)")
-}
-
-func githubEventDefaultBranch(path string) string {
-	if path == "" {
-		return ""
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return ""
-	}
-	var ev struct {
-		Repository struct {
-			DefaultBranch string `json:"default_branch"`
-		} `json:"repository"`
-	}
-	if json.Unmarshal(b, &ev) != nil {
-		return ""
-	}
-	return ev.Repository.DefaultBranch
-}
-
-// forgeInfo is the forge a run talks to, as far as it could be told.
-type forgeInfo struct {
-	kind     string // "github", "gitlab" or "" (none)
-	apiURL   string
-	project  string
-	webURL   string
-	pushUser string
-}
-
-// forgeClient is what the steps ask of a forge; the GitHub and GitLab
-// clients both provide it.
-type forgeClient interface {
-	tagstep.Lister
-	DefaultBranch(ctx context.Context) (string, error)
-	MergeRequest(ctx context.Context, number int) (forge.MergeRequest, error)
-	PublishRelease(ctx context.Context, r forge.Release) (url string, created bool, err error)
-}
-
-// token is cred's token when it may go to the forge's API, else "" (with a
-// warning saying why).
-func (f forgeInfo) token(c *job, cred credential) string {
-	if f.kind == "" || cred.token == "" {
-		return cred.token
-	}
-	name := map[string]string{"github": "the GitHub API", "gitlab": "the GitLab API"}[f.kind]
-	return cred.forHTTP(c, f.api(), name)
-}
-
-// api is the forge's API URL, the public forge's when none was set.
-func (f forgeInfo) api() string {
-	if f.apiURL == "" {
-		return map[string]string{"github": github.DefaultBaseURL, "gitlab": gitlab.DefaultBaseURL}[f.kind]
-	}
-	return f.apiURL
-}
-
-// client connects to the forge with token.
-func (f forgeInfo) client(token string) (forgeClient, error) {
-	if f.kind == "github" {
-		return github.New(github.Options{BaseURL: f.apiURL, Token: token, Repository: f.project})
-	}
-	return gitlab.New(gitlab.Options{BaseURL: f.apiURL, Token: token, Project: f.project})
-}
-
-// resolveForge works out the forge from settings, CI variables and the
-// remote URL.
-func resolveForge(s *settings, c *job, repo *gitrepo.Repo, remote string) (forgeInfo, error) {
-	var f forgeInfo
-	kind := strings.ToLower(s.str("forge"))
-	switch kind {
-	case "", "github", "gitlab":
-	default:
-		return f, usagef("forge: unknown value %q: expected github or gitlab", kind)
-	}
-	remoteURL, _ := repo.RemoteURL(remote)
-	host, path := gitrepo.SplitRemoteURL(remoteURL)
-	if kind == "" {
-		switch {
-		case c.kind == ci.GitHub:
-			kind = "github"
-		case c.kind == ci.GitLab:
-			kind = "gitlab"
-		case host == "github.com":
-			kind = "github"
-		case strings.Contains(host, "gitlab"):
-			kind = "gitlab"
-		}
-	}
-	f.kind = kind
-	f.apiURL, f.project = s.str("api-url"), s.str("project")
-	switch kind {
-	case "github":
-		f.pushUser = "x-access-token"
-		if f.apiURL == "" {
-			f.apiURL = s.getenv("GITHUB_API_URL")
-		}
-		if f.apiURL == "" && host != "" && host != "github.com" {
-			f.apiURL = "https://" + host + "/api/v3"
-		}
-		if f.project == "" {
-			f.project = s.getenv("GITHUB_REPOSITORY")
-		}
-		if f.project == "" {
-			f.project = path
-		}
-		server := s.getenv("GITHUB_SERVER_URL")
-		if server == "" && host != "" {
-			server = "https://" + host
-		}
-		if server != "" && f.project != "" {
-			f.webURL = strings.TrimRight(server, "/") + "/" + f.project
-		}
-	case "gitlab":
-		f.pushUser = "oauth2"
-		if f.apiURL == "" {
-			f.apiURL = s.getenv("CI_API_V4_URL")
-		}
-		if f.apiURL == "" && host != "" {
-			f.apiURL = "https://" + host + "/api/v4"
-		}
-		if f.project == "" {
-			f.project = s.getenv("CI_PROJECT_ID")
-		}
-		if f.project == "" {
-			f.project = path
-		}
-		f.webURL = s.getenv("CI_PROJECT_URL")
-		if f.webURL == "" && host != "" && path != "" {
-			f.webURL = "https://" + host + "/" + path
-		}
-	}
-	return f, nil
-}
-
-func tagOutputs(c *job, r *tagstep.Result) {
-	ver, tag, major, minor, patch, commit := "", "", "", "", "", ""
-	if r.Released {
-		ver, tag = r.Version.String(), r.Tag
-		major = strconv.FormatUint(r.Version.Major(), 10)
-		minor = strconv.FormatUint(r.Version.Minor(), 10)
-		patch = strconv.FormatUint(r.Version.Patch(), 10)
-	}
-	if r.Commit != plumbing.ZeroHash {
-		commit = r.Commit.String()
-	}
-	prev := ""
-	if r.Previous != nil {
-		prev = r.Previous.String()
-	}
-	changes := r.Changes
-	if changes == nil {
-		changes = []tagstep.Change{}
-	}
-	cj, _ := json.Marshal(changes)
-	line := ""
-	if !r.NotReleaseBranch {
-		line = r.Line.String()
-	}
-	c.output("released", strconv.FormatBool(r.Released))
-	c.output("version", ver)
-	c.output("tag", tag)
-	c.output("previous-version", prev)
-	c.output("previous-tag", r.PreviousTag)
-	c.output("impact", r.Impact.String())
-	c.output("major", major)
-	c.output("minor", minor)
-	c.output("patch", patch)
-	c.output("release-line", line)
-	c.output("commit", commit)
-	c.output("changes", string(cj))
-	notes := ""
-	if r.Released {
-		notes = r.Notes
-	}
-	c.output("release-notes", notes)
-}
-
-func tagSummary(r *tagstep.Result, l tagstep.NotesOptions) string {
-	var b strings.Builder
-	switch {
-	case r.Released && r.DryRun:
-		fmt.Fprintf(&b, "## relman tag: would release %s (dry run)\n\n", r.Tag)
-	case r.Released:
-		fmt.Fprintf(&b, "## relman tag: released %s\n\n", r.Tag)
-	default:
-		b.WriteString("## relman tag: nothing to release\n\n")
-	}
-	fmt.Fprintf(&b, "%s.\n\n", tagstep.EscapeMarkdown(r.Reason))
-	if r.PreviousTag != "" {
-		fmt.Fprintf(&b, "Previous release: `%s`. ", r.PreviousTag)
-	}
-	if !r.NotReleaseBranch {
-		fmt.Fprintf(&b, "Branch `%s`, release line %s.\n\n", mdCode(r.Branch), r.Line)
-	}
-	if len(r.Changes) > 0 {
-		b.WriteString("| Change | Title | Author | Impact |\n|---|---|---|---|\n")
-		limit := l.Limit
-		if limit <= 0 {
-			limit = 50
-		}
-		for i, ch := range r.Changes {
-			if i == limit {
-				fmt.Fprintf(&b, "| … | and %d more | | |\n", len(r.Changes)-limit)
-				break
-			}
-			ref := ch.Commit[:7]
-			if ch.Kind == "merge-request" {
-				ref = l.Ref(ch.Number)
-				if ch.URL != "" {
-					ref = fmt.Sprintf("[%s](%s)", ref, strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "|", "%7C").Replace(ch.URL))
-				}
-			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", ref, tagstep.EscapeMarkdown(ch.Title), tagstep.EscapeMarkdown(ch.Author), ch.Impact)
-		}
-		b.WriteString("\n")
-	}
-	if len(r.Unattributed) > 0 {
-		fmt.Fprintf(&b, "%d commits belong to no merge request and carry no impact.\n", len(r.Unattributed))
-	}
-	return b.String()
-}
-
-func mdCode(s string) string {
-	return strings.ReplaceAll(strings.Join(strings.Fields(s), " "), "`", "'")
-}
-
-// mdText makes untrusted text safe inside Markdown and table cells.
-func mdText(s string) string { return tagstep.EscapeMarkdown(s) }

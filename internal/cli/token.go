@@ -10,6 +10,20 @@ import (
 	"github.com/relman-dev/relman/internal/ci"
 )
 
+// tokenSetting is the token setting as given: its value and where it came
+// from ("--token", "input token", "RELMAN_TOKEN", "GITHUB_TOKEN", ...).
+type tokenSetting struct{ value, source string }
+
+// addTokenSetting adds the token setting, bound to o.
+func addTokenSetting(s *settings, usage string, o *tokenSetting) {
+	st := s.add("token", "", usage, "GITHUB_TOKEN", "GITLAB_TOKEN")
+	st.bind = func(s *settings) error {
+		v, src := s.get("token")
+		o.value, o.source = strings.TrimSpace(v), src
+		return nil
+	}
+}
+
 // credential is the forge token of a run and the hosts it belongs to.
 // relman sends it to those hosts only: a token found in the environment
 // (RELMAN_TOKEN, GITHUB_TOKEN, GITLAB_TOKEN, the action's token input) never
@@ -33,9 +47,9 @@ type credential struct {
 //     every token but GITHUB_TOKEN;
 //   - elsewhere, github.com and api.github.com for GITHUB_TOKEN, gitlab.com
 //     for GITLAB_TOKEN, and nothing more for RELMAN_TOKEN.
-func resolveCredential(s *settings, kind ci.Kind) credential {
-	v, src := s.get("token")
-	cr := credential{token: strings.TrimSpace(v), source: src, explicit: src == "--token"}
+func resolveCredential(tok tokenSetting, apiURL string, run ci.Context) credential {
+	src := tok.source
+	cr := credential{token: tok.value, source: src, explicit: src == "--token"}
 	if cr.token == "" || cr.explicit {
 		return cr
 	}
@@ -44,19 +58,17 @@ func resolveCredential(s *settings, kind ci.Kind) credential {
 			cr.hosts = append(cr.hosts, h)
 		}
 	}
-	if _, ok := s.byName["api-url"]; ok {
-		add(s.str("api-url"))
-	}
+	add(apiURL)
 	switch {
-	case kind == ci.GitHub && src != "GITLAB_TOKEN":
-		add(cmp.Or(s.getenv("GITHUB_SERVER_URL"), "https://github.com"))
-		add(cmp.Or(s.getenv("GITHUB_API_URL"), "https://api.github.com"))
-	case kind == ci.GitLab && src != "GITHUB_TOKEN":
-		add(s.getenv("CI_SERVER_URL"))
-		if h := s.getenv("CI_SERVER_HOST"); h != "" {
+	case run.Kind == ci.GitHub && src != "GITLAB_TOKEN":
+		add(cmp.Or(run.GitHub.ServerURL, "https://github.com"))
+		add(cmp.Or(run.GitHub.APIURL, "https://api.github.com"))
+	case run.Kind == ci.GitLab && src != "GITHUB_TOKEN":
+		add(run.GitLab.ServerURL)
+		if h := run.GitLab.ServerHost; h != "" {
 			add("https://" + h)
 		}
-		add(s.getenv("CI_API_V4_URL"))
+		add(run.GitLab.APIURL)
 	case src == "GITHUB_TOKEN":
 		add("https://github.com")
 		add("https://api.github.com")

@@ -118,27 +118,28 @@ func TestTokenStaysWithItsHost(t *testing.T) {
 			defer repo.Close()
 			getenv := func(k string) string { return tc.env[k] }
 			s := newSettings("tag", getenv, io.Discard)
-			addCommonSettings(s)
-			addRemoteSettings(s)
+			addCommonSettings(s, new(commonOptions))
+			var o remoteOptions
+			addRemoteSettings(s, &o)
 			if _, err := s.parse(tc.args); err != nil {
 				t.Fatal(err)
 			}
 			var log strings.Builder
-			kind := ci.Detect(getenv)
-			rep, err := ci.New(ci.Options{Kind: kind, Getenv: getenv, Stderr: &log})
+			run := ci.ReadContext(getenv)
+			rep, err := ci.New(ci.Options{Kind: run.Kind, Getenv: getenv, Stderr: &log})
 			if err != nil {
 				t.Fatal(err)
 			}
-			c := &job{s: s, rep: rep, kind: kind}
-			fg, err := resolveForge(s, c, repo, "origin")
+			c := &job{s: s, rep: rep, ci: run}
+			fg, err := resolveForge(c, repo, "origin", o.forge)
 			if err != nil {
 				t.Fatal(err)
 			}
-			cred := resolveCredential(s, kind)
+			cred := resolveCredential(o.token, o.forge.APIURL, run)
 			remoteURL, _ := repo.RemoteURL("origin")
-			api, push := fg.token(c, cred), cred.forRemote(c, "origin", remoteURL)
+			api, push := forgeToken(c, fg, cred), cred.forRemote(c, "origin", remoteURL)
 			if got := api != ""; got != tc.wantAPI {
-				t.Errorf("API %s gets the token: %v, want %v (log: %s)", fg.api(), got, tc.wantAPI, log.String())
+				t.Errorf("API %s gets the token: %v, want %v (log: %s)", fg.API(), got, tc.wantAPI, log.String())
 			}
 			if got := push != ""; got != tc.wantPush {
 				t.Errorf("remote %s gets the token: %v, want %v (log: %s)", remoteURL, got, tc.wantPush, log.String())

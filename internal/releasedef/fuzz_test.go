@@ -93,8 +93,8 @@ func FuzzMatcher(f *testing.F) {
 			if !releaseVersion.MatchString(tv.s) {
 				t.Fatalf("version %q is not an sfp version", tv.s)
 			}
-			if m.prefix+tv.raw+m.suffix != tag {
-				t.Fatalf("%q is not %q + %q + %q", tag, m.prefix, tv.raw, m.suffix)
+			if m.Prefix+tv.raw+m.Suffix != tag {
+				t.Fatalf("%q is not %q + %q + %q", tag, m.Prefix, tv.raw, m.Suffix)
 			}
 			if tv.s != tv.raw && (!sfp || !sfpTagVersion.MatchString(tv.raw)) {
 				t.Fatalf("%q rewritten as %q outside sfp's forms", tv.raw, tv.s)

@@ -221,7 +221,7 @@ const maxSeen = 8
 func seenTags(arts []Artifact, name string, seen []Seen, ref string) string {
 	m := newMatcher(artifactNamed(arts, name))
 	if len(seen) == 0 {
-		return fmt.Sprintf("no tag starts with %q", m.prefix)
+		return fmt.Sprintf("no tag starts with %q", m.Prefix)
 	}
 	var parts []string
 	for i, s := range seen {
@@ -239,7 +239,7 @@ func seenTags(arts []Artifact, name string, seen []Seen, ref string) string {
 	if m.sfp {
 		forms = "X.Y.Z, X.Y.Z.B, X.Y.Z.B-ALIGN or X.Y.Z-B"
 	}
-	return fmt.Sprintf("seen %s; a version tag is %s{version}%s with {version} %s", strings.Join(parts, ", "), m.prefix, m.suffix, forms)
+	return fmt.Sprintf("seen %s; a version tag is %s{version}%s with {version} %s", strings.Join(parts, ", "), m.Prefix, m.Suffix, forms)
 }
 
 type nopLog struct{}

@@ -12,6 +12,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/relman-dev/relman/internal/gitrepo"
+	"github.com/relman-dev/relman/internal/version"
 )
 
 // Tags is the part of a repository that version resolution reads.
@@ -36,16 +37,15 @@ var releaseVersion = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+(-.+)?$`)
 // core_v1.2.0.6 from sfp publish, core_v1.2.0.6-ALIGN from sfp repo:patch.
 var sfpTagVersion = regexp.MustCompile(`^([0-9]+\.[0-9]+\.[0-9]+)(?:\.([0-9]+|LATEST|NEXT))?(-ALIGN)?$`)
 
-// matcher finds the tags of one artifact: prefix{version}suffix.
+// matcher finds the tags of one artifact: its tag scheme,
+// prefix{version}suffix, with the versions a release definition pins.
 type matcher struct {
-	prefix, suffix string
-	sfp            bool
+	version.TagScheme
+	sfp bool
 }
 
 func newMatcher(a Artifact) matcher {
-	p := strings.ReplaceAll(a.TagPattern, "{name}", a.Name)
-	pre, suf, _ := strings.Cut(p, "{version}")
-	return matcher{prefix: pre, suffix: suf, sfp: a.SFPTags}
+	return matcher{TagScheme: version.PatternScheme(a.TagPattern, a.Name), sfp: a.SFPTags}
 }
 
 // tagVersion is the version a tag names.
@@ -63,10 +63,10 @@ type tagVersion struct {
 // X.Y.Z.B, X.Y.Z.LATEST and X.Y.Z.NEXT, each with an optional -ALIGN. The
 // numbers have no leading zeros, so that one version has one tag name.
 func (m matcher) version(tag string) (tagVersion, bool) {
-	if len(tag) <= len(m.prefix)+len(m.suffix) || !strings.HasPrefix(tag, m.prefix) || !strings.HasSuffix(tag, m.suffix) {
+	raw, ok := m.Cut(tag)
+	if !ok {
 		return tagVersion{}, false
 	}
-	raw := tag[len(m.prefix) : len(tag)-len(m.suffix)]
 	s := raw
 	if g := sfpTagVersion.FindStringSubmatch(raw); m.sfp && g != nil {
 		s = g[1]
@@ -148,10 +148,10 @@ func Resolve(ctx context.Context, repo Tags, tip plumbing.Hash, artifacts []Arti
 		}
 		m := newMatcher(a)
 		// Tags sorted by name: those with the artifact's prefix are one run.
-		i := sort.Search(len(tags), func(i int) bool { return tags[i].Name >= m.prefix })
+		i := sort.Search(len(tags), func(i int) bool { return tags[i].Name >= m.Prefix })
 		var cands []candidate
 		var seen []Seen
-		for ; i < len(tags) && strings.HasPrefix(tags[i].Name, m.prefix); i++ {
+		for ; i < len(tags) && strings.HasPrefix(tags[i].Name, m.Prefix); i++ {
 			if tv, ok := m.version(tags[i].Name); ok {
 				cands = append(cands, candidate{tag: tags[i], tagVersion: tv})
 			} else {

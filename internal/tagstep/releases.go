@@ -2,6 +2,7 @@ package tagstep
 
 import (
 	"github.com/Masterminds/semver/v3"
+	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/relman-dev/relman/internal/gitrepo"
 	"github.com/relman-dev/relman/internal/version"
@@ -18,14 +19,14 @@ type releaseSet struct {
 	refs map[string]gitrepo.Tag
 }
 
-func releases(tags []gitrepo.Tag, prefix string) releaseSet {
+func releases(tags []gitrepo.Tag, scheme version.TagScheme) releaseSet {
 	rs := releaseSet{refs: map[string]gitrepo.Tag{}}
 	names := make([]string, len(tags))
 	for i, t := range tags {
 		names[i] = t.Name
 		rs.refs[t.Name] = t
 	}
-	rs.Releases = version.ReleasesOf(names, prefix)
+	rs.Releases = scheme.Releases(names)
 	return rs
 }
 
@@ -55,4 +56,35 @@ func (rs releaseSet) in(l version.Line) []release {
 		}
 	}
 	return out
+}
+
+// ReleaseAt finds the release made of commit head: the highest release tag
+// on head itself or on a version commit whose only parent is head (Maven
+// and Python releases). ok is false when there is none. The steps that
+// follow a release (backport-branch, prep-commit) run on its commit.
+func ReleaseAt(repo *gitrepo.Repo, head plumbing.Hash, scheme version.TagScheme) (v *semver.Version, tag string, ok bool, err error) {
+	tags, err := repo.Tags()
+	if err != nil {
+		return nil, "", false, err
+	}
+	for _, t := range tags {
+		tv, isRelease := scheme.Parse(t.Name)
+		if !isRelease || (v != nil && !tv.GreaterThan(v)) {
+			continue
+		}
+		p, err := repo.Peel(t)
+		if err != nil {
+			return nil, "", false, err
+		}
+		on := p.Commit == head
+		if !on {
+			if c, err := repo.Commit(p.Commit); err == nil && len(c.ParentHashes) == 1 && c.ParentHashes[0] == head {
+				on = true
+			}
+		}
+		if on {
+			v, tag = tv, t.Name
+		}
+	}
+	return v, tag, v != nil, nil
 }

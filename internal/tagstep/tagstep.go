@@ -73,18 +73,20 @@ type Options struct {
 	Branch        string
 	DefaultBranch string
 	BranchPrefix  string // "release/"
-	TagPrefix     string
-	Remote        string
-	Auth          gitrepo.Auth
-	Source        Source
-	Forge         Lister // required for FromLabels
-	Labels        impact.Labels
-	Stable        bool
-	DryRun        bool
-	BuildSystem   BuildSystem
-	Tagger        func() object.Signature
-	Notes         NotesOptions
-	Log           Logger
+	// Tags names the release tags (tag-prefix); with no prefix the next
+	// tag follows the style of the latest one (v1.2.3 → v1.3.0).
+	Tags        version.TagScheme
+	Remote      string
+	Auth        gitrepo.Auth
+	Source      Source
+	Forge       Lister // required for FromLabels
+	Labels      impact.Labels
+	Stable      bool
+	DryRun      bool
+	BuildSystem BuildSystem
+	Tagger      func() object.Signature
+	Notes       NotesOptions
+	Log         Logger
 }
 
 // Change is one change released: a merge request or, from commits, a commit.
@@ -179,7 +181,7 @@ func once(ctx context.Context, o Options, line version.Line) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	rel := releases(tags, o.TagPrefix)
+	rel := releases(tags, o.Tags)
 	latest, ok := rel.latestIn(line)
 	if ok {
 		res.Previous, res.PreviousTag = latest.v, latest.tag.Name
@@ -259,11 +261,8 @@ func once(ctx context.Context, o Options, line version.Line) (*Result, error) {
 	}
 	res.Released, res.Version = true, next.Next
 	res.Latest = rel.highest(next.Next)
-	prefix := o.TagPrefix
-	if prefix == "" && strings.HasPrefix(res.PreviousTag, "v") {
-		prefix = "v" // follow the style of the latest release's tag
-	}
-	res.Tag = version.TagName(next.Next, prefix)
+	scheme := o.Tags.Follow(res.PreviousTag) // the style of the latest release's tag
+	res.Tag = scheme.Name(next.Next)
 	if res.Previous == nil {
 		res.Previous = next.Base
 	}
@@ -319,7 +318,7 @@ func once(ctx context.Context, o Options, line version.Line) (*Result, error) {
 		// made the same release in the same second. It reports it; this
 		// run changes nothing.
 		res.Released, res.Version, res.Tag = false, nil, ""
-		return existing(o, res, version.TagName(next.Next, prefix), target)
+		return existing(o, res, scheme.Name(next.Next), target)
 	}
 	if err != nil {
 		// Nothing may stay half-done: the tag exists only with its push.
@@ -385,7 +384,7 @@ func remoteAhead(o Options, local []gitrepo.Tag, remote map[string]plumbing.Hash
 		have[t.Name] = t.Ref
 	}
 	for name, h := range remote {
-		if _, ok := version.ParseTag(name, o.TagPrefix); !ok {
+		if _, ok := o.Tags.Parse(name); !ok {
 			continue
 		}
 		if have[name] != h {

@@ -11,15 +11,10 @@ type Release struct {
 // Releases is every release tag of a repository, found by name.
 type Releases []Release
 
-// ReleasesOf reads release tags from tag names (others are skipped).
+// ReleasesOf reads release tags PREFIX + X.Y.Z from tag names (others are
+// skipped); see TagScheme.Releases.
 func ReleasesOf(tagNames []string, prefix string) Releases {
-	var rs Releases
-	for _, name := range tagNames {
-		if v, ok := ParseTag(name, prefix); ok {
-			rs = append(rs, Release{Tag: name, Version: v})
-		}
-	}
-	return rs
+	return PrefixScheme(prefix).Releases(tagNames)
 }
 
 // better orders releases: higher version first; for two tags of one version

@@ -290,3 +290,15 @@ func ParseStable(s string) (bool, error) {
 	}
 	return false, fmt.Errorf("STABLE_RELEASE %q: expected a non-zero integer or true/t/yes/y to force 1.0.0 (0, false, no to leave it off)", s)
 }
+
+// ImpactOf reads the kind of a release from its version: X.Y.Z with Z > 0
+// is a patch, X.Y.0 with Y > 0 a minor, X.0.0 a major release.
+func ImpactOf(v *semver.Version) Impact {
+	switch {
+	case v.Patch() > 0:
+		return Patch
+	case v.Minor() > 0:
+		return Minor
+	}
+	return Major
+}
