@@ -224,8 +224,11 @@ func (r *Repo) objectsToSend(ctx context.Context, wants, haves []plumbing.Hash) 
 	var haveCommits []plumbing.Hash
 	for _, h := range haves {
 		remoteHas[h] = true
-		if c, ok := r.peelCommit(h); ok {
+		// The step peeled its own tags already: most of the remote's.
+		if c, ok := r.peeledCommit(h); ok {
 			haveCommits = append(haveCommits, c)
+		} else if p, err := r.Peel(Tag{Ref: h}); err == nil {
+			haveCommits = append(haveCommits, p.Commit)
 		}
 	}
 	// Tag objects (and what they name) first: only commits take part in
@@ -349,35 +352,4 @@ func (r *Repo) addTree(ctx context.Context, h plumbing.Hash, typ plumbing.Object
 		}
 	}
 	return nil
-}
-
-// peelCommit follows tag objects from h to a commit of this clone. A tag
-// names its target's type, so the commit itself is not read.
-func (r *Repo) peelCommit(h plumbing.Hash) (plumbing.Hash, bool) {
-	if c, ok := r.peeledCommit(h); ok {
-		return c, true
-	}
-	typ := plumbing.AnyObject
-	for range 10 {
-		if typ == plumbing.CommitObject {
-			return h, r.git.Storer.HasEncodedObject(h) == nil
-		}
-		o, err := r.git.Storer.EncodedObject(plumbing.AnyObject, h)
-		if err != nil {
-			return plumbing.ZeroHash, false
-		}
-		switch o.Type() {
-		case plumbing.CommitObject:
-			return h, true
-		case plumbing.TagObject:
-			t, err := object.DecodeTag(r.git.Storer, o)
-			if err != nil {
-				return plumbing.ZeroHash, false
-			}
-			h, typ = t.Target, t.TargetType
-		default:
-			return plumbing.ZeroHash, false
-		}
-	}
-	return plumbing.ZeroHash, false
 }
