@@ -45,12 +45,6 @@ type refUpdate struct {
 // errUpToDate is returned by push when the remote already holds every update.
 var errUpToDate = errors.New("already up to date")
 
-// pushStats counts what a push sent; tests read it through PushStats.
-type pushStats struct {
-	Commands int
-	Objects  int
-}
-
 // push sends updates to remote in one receive-pack session: never forced
 // (a branch update must be a fast-forward of the remote's branch as
 // advertised, a tag must not exist yet), compare-and-swap (each command
@@ -61,38 +55,37 @@ type pushStats struct {
 // (name → the object each names) before anything is sent, unless the
 // remote holds every update already; its error ends the push with nothing
 // sent.
-func (r *Repo) push(ctx context.Context, remote string, auth Auth, atomic bool, updates []refUpdate, check func(map[string]plumbing.Hash) error) (pushStats, error) {
-	var st pushStats
+func (r *Repo) push(ctx context.Context, remote string, auth Auth, atomic bool, updates []refUpdate, check func(map[string]plumbing.Hash) error) error {
 	_, u, err := r.remote(remote)
 	if err != nil {
-		return st, err
+		return err
 	}
 	ep, err := transport.NewEndpoint(u)
 	if err != nil {
-		return st, fmt.Errorf("remote %s: %w", remote, RedactError(err))
+		return fmt.Errorf("remote %s: %w", remote, RedactError(err))
 	}
 	cl, err := client.NewClient(ep)
 	if err != nil {
-		return st, err
+		return err
 	}
 	sess, err := cl.NewReceivePackSession(ep, auth.method(u))
 	if err != nil {
-		return st, err
+		return err
 	}
 	defer func() { _ = sess.Close() }()
 	ar, err := sess.AdvertisedReferencesContext(ctx)
 	if err != nil {
-		return st, err
+		return err
 	}
 	remoteRefs, err := ar.AllReferences()
 	if err != nil {
-		return st, err
+		return err
 	}
 
 	req := packp.NewReferenceUpdateRequestFromCapabilities(ar.Capabilities)
 	if atomic && len(updates) > 1 {
 		if !ar.Capabilities.Supports(capability.Atomic) {
-			return st, errors.New("the remote does not support atomic pushes (git's receive.advertiseAtomic), and this push must update every branch or none")
+			return errors.New("the remote does not support atomic pushes (git's receive.advertiseAtomic), and this push must update every branch or none")
 		}
 		_ = req.Capabilities.Set(capability.Atomic)
 	}
@@ -106,21 +99,21 @@ func (r *Repo) push(ctx context.Context, remote string, auth Auth, atomic bool, 
 		}
 		if !old.IsZero() {
 			if up.Name.IsTag() {
-				return st, fmt.Errorf("%s already exists on the remote, at %s", up.Name, old)
+				return fmt.Errorf("%s already exists on the remote, at %s", up.Name, old)
 			}
 			ff, err := r.IsAncestor(ctx, old, up.New)
 			if err != nil {
 				// The remote's branch names a commit this clone never saw.
-				return st, fmt.Errorf("non-fast-forward update: %s (the remote is at %s, not in this clone): %w", up.Name, old, plumbing.ErrObjectNotFound)
+				return fmt.Errorf("non-fast-forward update: %s (the remote is at %s, not in this clone): %w", up.Name, old, plumbing.ErrObjectNotFound)
 			}
 			if !ff {
-				return st, fmt.Errorf("non-fast-forward update: %s (the remote is at %s)", up.Name, old)
+				return fmt.Errorf("non-fast-forward update: %s (the remote is at %s)", up.Name, old)
 			}
 		}
 		req.Commands = append(req.Commands, &packp.Command{Name: up.Name, Old: old, New: up.New})
 	}
 	if len(req.Commands) == 0 {
-		return st, errUpToDate
+		return errUpToDate
 	}
 	if check != nil {
 		tags := map[string]plumbing.Hash{}
@@ -130,10 +123,9 @@ func (r *Repo) push(ctx context.Context, remote string, auth Auth, atomic bool, 
 			}
 		}
 		if err := check(tags); err != nil {
-			return st, err
+			return err
 		}
 	}
-	st.Commands = len(req.Commands)
 
 	var wants []plumbing.Hash
 	for _, c := range req.Commands {
@@ -142,7 +134,7 @@ func (r *Repo) push(ctx context.Context, remote string, auth Auth, atomic bool, 
 	var haves []plumbing.Hash
 	iter, err := remoteRefs.IterReferences()
 	if err != nil {
-		return st, err
+		return err
 	}
 	_ = iter.ForEach(func(ref *plumbing.Reference) error {
 		if ref.Type() == plumbing.HashReference {
@@ -152,13 +144,12 @@ func (r *Repo) push(ctx context.Context, remote string, auth Auth, atomic bool, 
 	})
 	objs, err := r.objectsToSend(ctx, wants, haves)
 	if err != nil {
-		return st, fmt.Errorf("list the objects to push: %w", err)
+		return fmt.Errorf("list the objects to push: %w", err)
 	}
-	st.Objects = len(objs)
 
 	cfg, err := r.git.Storer.Config()
 	if err != nil {
-		return st, err
+		return err
 	}
 	rd, wr := io.Pipe()
 	req.Packfile = rd
@@ -173,20 +164,20 @@ func (r *Repo) push(ctx context.Context, remote string, auth Auth, atomic bool, 
 	if err != nil {
 		_ = rd.Close()
 		if eerr := <-done; eerr != nil && !errors.Is(eerr, io.ErrClosedPipe) {
-			return st, fmt.Errorf("%w (writing the pack: %w)", err, eerr)
+			return fmt.Errorf("%w (writing the pack: %w)", err, eerr)
 		}
-		return st, err
+		return err
 	}
 	if err := <-done; err != nil {
-		return st, fmt.Errorf("write the pack: %w", err)
+		return fmt.Errorf("write the pack: %w", err)
 	}
 	if rs != nil {
 		if err := rs.Error(); err != nil {
-			return st, err
+			return err
 		}
 	}
 	r.trackPushed(remote, req.Commands)
-	return st, nil
+	return nil
 }
 
 // trackPushed moves the remote-tracking refs that the remote's fetch

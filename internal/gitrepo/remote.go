@@ -175,7 +175,7 @@ func (r *Repo) PushRefs(ctx context.Context, remote string, auth Auth, atomic bo
 		}
 		updates[i] = refUpdate{Name: rs.Dst(""), New: h}
 	}
-	_, err := r.push(ctx, remote, auth, atomic, updates, nil)
+	err := r.push(ctx, remote, auth, atomic, updates, nil)
 	switch {
 	case err == nil, errors.Is(err, errUpToDate):
 		return nil
@@ -212,7 +212,7 @@ func (r *Repo) PushTag(ctx context.Context, remote string, auth Auth, name strin
 // step uses it to make sure no other pipeline released since it planned,
 // without listing the remote separately.
 func (r *Repo) PushTagChecked(ctx context.Context, remote string, auth Auth, name string, check func(map[string]plumbing.Hash) error) (pushed bool, err error) {
-	_, err = r.pushTag(ctx, remote, auth, name, check)
+	err = r.pushTag(ctx, remote, auth, name, check)
 	switch {
 	case err == nil:
 		return true, nil
@@ -227,11 +227,11 @@ func (r *Repo) PushTagChecked(ctx context.Context, remote string, auth Auth, nam
 	}
 }
 
-func (r *Repo) pushTag(ctx context.Context, remote string, auth Auth, name string, check func(map[string]plumbing.Hash) error) (pushStats, error) {
+func (r *Repo) pushTag(ctx context.Context, remote string, auth Auth, name string, check func(map[string]plumbing.Hash) error) error {
 	ref := plumbing.NewTagReferenceName(name)
 	h, err := r.resolveSrc(ref.String())
 	if err != nil {
-		return pushStats{}, err
+		return err
 	}
 	return r.push(ctx, remote, auth, false, []refUpdate{{Name: ref, New: h}}, check)
 }
