@@ -55,6 +55,36 @@ func (f *TreeFiles) ReadFile(name string) ([]byte, error) {
 // Hash is the tree's hash.
 func (f *TreeFiles) Hash() plumbing.Hash { return f.tree.Hash }
 
+// ReadDir lists a directory by slash-separated path ("" or "." is the
+// root): its entries' names, directories with a trailing "/", sorted. A
+// missing directory is an error wrapping fs.ErrNotExist.
+func (f *TreeFiles) ReadDir(dir string) ([]string, error) {
+	dir = path.Clean(strings.TrimPrefix(dir, "./"))
+	t := f.tree
+	if dir != "." && dir != "" {
+		sub, err := f.tree.Tree(dir)
+		if errors.Is(err, object.ErrDirectoryNotFound) || errors.Is(err, object.ErrEntryNotFound) || errors.Is(err, object.ErrFileNotFound) {
+			return nil, fmt.Errorf("%s: %w", dir, fs.ErrNotExist)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", dir, err)
+		}
+		t = sub
+	}
+	out := make([]string, 0, len(t.Entries))
+	for _, e := range t.Entries {
+		switch e.Mode {
+		case filemode.Dir:
+			out = append(out, e.Name+"/")
+		case filemode.Submodule:
+		default:
+			out = append(out, e.Name)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
 // CommitOptions describe a commit made without a work tree.
 type CommitOptions struct {
 	// Parent is the commit whose tree the new tree starts from, and the

@@ -13,6 +13,12 @@ import (
 // release tags takes one.
 type TagScheme struct {
 	Prefix, Suffix string
+	// Builds: the {version} part may also be sfp's X.Y.Z.B, a version
+	// with a build number (core_v1.2.0.6 is a release of 1.2.0).
+	Builds bool
+	// BuildForm: Name writes X.Y.Z.1, the first build of a new version
+	// (set by Follow when the latest release was tagged so).
+	BuildForm bool
 }
 
 // PrefixScheme is the scheme of tags PREFIX + X.Y.Z (the tag-prefix
@@ -29,7 +35,12 @@ func PatternScheme(pattern, name string) TagScheme {
 }
 
 // Name is the tag of version v.
-func (s TagScheme) Name(v *semver.Version) string { return s.Prefix + v.String() + s.Suffix }
+func (s TagScheme) Name(v *semver.Version) string {
+	if s.BuildForm {
+		return s.Prefix + v.String() + ".1" + s.Suffix
+	}
+	return s.Prefix + v.String() + s.Suffix
+}
 
 // Cut returns the {version} part of a tag of this scheme, as written; ok is
 // false when the tag is not of this scheme or the part is empty.
@@ -50,6 +61,13 @@ func (s TagScheme) Parse(tag string) (v *semver.Version, ok bool) {
 	if !found {
 		return nil, false
 	}
+	if s.Builds {
+		if i := strings.LastIndexByte(rest, '.'); i > len(s.Prefix) && strings.Count(rest[len(s.Prefix):], ".") == 3 && strings.HasPrefix(rest, s.Prefix) {
+			if _, err := parseNumber(rest[i+1:]); err == nil {
+				rest = rest[:i]
+			}
+		}
+	}
 	return ParseTag(rest, s.Prefix)
 }
 
@@ -58,7 +76,10 @@ func (s TagScheme) Parse(tag string) (v *semver.Version, ok bool) {
 // style of the project's tags is kept).
 func (s TagScheme) Follow(latestTag string) TagScheme {
 	if s.Prefix == "" && s.Suffix == "" && strings.HasPrefix(latestTag, "v") {
-		return TagScheme{Prefix: "v"}
+		return TagScheme{Prefix: "v", Builds: s.Builds}
+	}
+	if raw, ok := s.Cut(latestTag); ok && s.Builds {
+		s.BuildForm = strings.Count(raw, ".") == 3
 	}
 	return s
 }

@@ -82,3 +82,41 @@ func TestImpactOf(t *testing.T) {
 		}
 	}
 }
+
+func TestTagSchemeBuilds(t *testing.T) {
+	s := PatternScheme("{name}_v{version}", "core")
+	s.Builds = true
+	tests := []struct {
+		tag  string
+		want string // "" when not a release
+	}{
+		{"core_v1.2.0", "1.2.0"},
+		{"core_v1.2.0.6", "1.2.0"},
+		{"core_v1.2.0.06", ""},
+		{"core_v1.2.0.x", ""},
+		{"core_v1.2.0.6.7", ""},
+		{"core_v1.2.6", "1.2.6"},
+		{"core_v1.2", ""},
+		{"ui_v1.2.0.6", ""},
+	}
+	for _, tt := range tests {
+		v, ok := s.Parse(tt.tag)
+		got := ""
+		if ok {
+			got = v.String()
+		}
+		if got != tt.want {
+			t.Errorf("Parse(%q) = %q, want %q", tt.tag, got, tt.want)
+		}
+	}
+	if _, ok := PatternScheme("{name}_v{version}", "core").Parse("core_v1.2.0.6"); ok {
+		t.Errorf("without Builds, core_v1.2.0.6 must not read as a release")
+	}
+	next := semver.MustParse("1.3.0")
+	if got := s.Follow("core_v1.2.0.6").Name(next); got != "core_v1.3.0.1" {
+		t.Errorf("after core_v1.2.0.6 the next tag is %s, want core_v1.3.0.1 (sfp's build form, first build)", got)
+	}
+	if got := s.Follow("core_v1.2.0").Name(next); got != "core_v1.3.0" {
+		t.Errorf("after core_v1.2.0 the next tag is %s, want core_v1.3.0", got)
+	}
+}
