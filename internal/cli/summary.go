@@ -54,6 +54,8 @@ func tagOutputs(c *job, r *tagstep.Result) {
 		notes = r.Notes
 	}
 	c.output("release-notes", notes)
+	c.output("packages", "[]")
+	c.output("tags", tag)
 }
 
 func tagSummary(r *tagstep.Result, l tagstep.NotesOptions) string {

@@ -22,6 +22,7 @@ type tagOptions struct {
 	notes      tagstep.NotesOptions // work items and limit; the links come from the forge
 	build      buildSystemOptions
 	remote     remoteOptions
+	packages   string
 }
 
 func tagCommand(s *settings) (string, step) {
@@ -29,6 +30,7 @@ func tagCommand(s *settings) (string, step) {
 	s.addEnum("impact-from", "auto", "where impacts come from: labels, commits, or auto (labels when a forge token is set)", []string{"auto", "labels", "commits"}).to(&o.impactFrom)
 	s.addSwitch("stable-release", "force 1.0.0 on a 0.x line (STABLE_RELEASE: a non-zero integer or true/t/yes/y)", version.ParseStable, "STABLE_RELEASE").toBool(&o.stable)
 	addBuildSystemSettings(s, &o.build)
+	addPackagesSetting(s, &o.packages)
 	s.addChecked("work-item-pattern", "", `regular expressions of work item ids in titles, comma or newline separated, e.g. "[A-Z]+-[0-9]+"`, checkWorkItemPatterns).toFunc(func(v string) error {
 		o.notes.WorkItems = nil
 		for _, p := range ci.SplitList(v) {
@@ -107,6 +109,16 @@ func tagRun(ctx context.Context, c *job, o *tagOptions) error {
 
 	if o.publish && (token == "" || fg.Kind == "") {
 		return usagef("publish-release needs a forge and a token: set RELMAN_TOKEN (and --forge outside CI)")
+	}
+	cfg, err := loadPackages(k.repo, k.head, o.packages)
+	if err != nil {
+		return err
+	}
+	if cfg != nil {
+		if o.build.name != "simple" || o.build.versionFiles != "" {
+			return usagef("%s and %s apply to a repository released as one package; with the packages of %s, set build-system and version-files per package there (or set packages: none)", c.s.named("build-system"), c.s.named("version-files"), cfg.File)
+		}
+		return tagPackagesRun(ctx, c, o, k, cfg, opts)
 	}
 	res, err := tagstep.Run(ctx, opts)
 	if err != nil {

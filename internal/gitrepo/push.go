@@ -85,7 +85,7 @@ func (r *Repo) push(ctx context.Context, remote string, auth Auth, atomic bool, 
 	req := packp.NewReferenceUpdateRequestFromCapabilities(ar.Capabilities)
 	if atomic && len(updates) > 1 {
 		if !ar.Capabilities.Supports(capability.Atomic) {
-			return errors.New("the remote does not support atomic pushes (git's receive.advertiseAtomic), and this push must update every branch or none")
+			return errors.New("the remote does not support atomic pushes (git's receive.advertiseAtomic), and this push must update every branch and tag of it or none")
 		}
 		_ = req.Capabilities.Set(capability.Atomic)
 	}

@@ -227,6 +227,37 @@ func (r *Repo) PushTagChecked(ctx context.Context, remote string, auth Auth, nam
 	}
 }
 
+// PushTagsChecked pushes several tags in one push, atomically (every tag
+// or none; a remote that cannot do that is refused before anything is
+// sent), with check as in PushTagChecked. pushed is false when the remote
+// already had every one of these tag objects.
+func (r *Repo) PushTagsChecked(ctx context.Context, remote string, auth Auth, names []string, check func(map[string]plumbing.Hash) error) (pushed bool, err error) {
+	if len(names) == 1 {
+		return r.PushTagChecked(ctx, remote, auth, names[0], check)
+	}
+	updates := make([]refUpdate, len(names))
+	for i, name := range names {
+		ref := plumbing.NewTagReferenceName(name)
+		h, err := r.resolveSrc(ref.String())
+		if err != nil {
+			return false, err
+		}
+		updates[i] = refUpdate{Name: ref, New: h}
+	}
+	err = r.push(ctx, remote, auth, true, updates, check)
+	what := "tags " + strings.Join(names, ", ")
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, errUpToDate):
+		return false, nil
+	case isRejection(err):
+		return false, fmt.Errorf("push %s to %s: %w: %w", what, remote, ErrRejected, RedactError(err))
+	default:
+		return false, fmt.Errorf("push %s to %s: %w", what, remote, RedactError(err))
+	}
+}
+
 func (r *Repo) pushTag(ctx context.Context, remote string, auth Auth, name string, check func(map[string]plumbing.Hash) error) error {
 	ref := plumbing.NewTagReferenceName(name)
 	h, err := r.resolveSrc(ref.String())

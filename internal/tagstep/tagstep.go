@@ -91,14 +91,19 @@ type Options struct {
 
 // Change is one change released: a merge request or, from commits, a commit.
 type Change struct {
-	Kind     string   `json:"kind"` // "merge-request" or "commit"
-	Number   int      `json:"number,omitempty"`
-	Title    string   `json:"title"`
-	URL      string   `json:"url,omitempty"`
-	Author   string   `json:"author,omitempty"`
-	Commit   string   `json:"commit"`
-	Impact   string   `json:"impact"`
-	Labels   []string `json:"labels,omitempty"`
+	Kind   string   `json:"kind"` // "merge-request" or "commit"
+	Number int      `json:"number,omitempty"`
+	Title  string   `json:"title"`
+	URL    string   `json:"url,omitempty"`
+	Author string   `json:"author,omitempty"`
+	Commit string   `json:"commit"`
+	Impact string   `json:"impact"`
+	Labels []string `json:"labels,omitempty"`
+	// Packages: in a repository of packages, those the change touches.
+	Packages []string `json:"packages,omitempty"`
+	// Paths: for a change that touches no package, the paths it changes
+	// (up to 20).
+	Paths    []string `json:"paths,omitempty"`
 	impact   version.Impact
 	conflict bool
 }
@@ -142,12 +147,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.BuildSystem == nil {
 		o.BuildSystem = Simple{}
 	}
-	if shallow, err := o.Repo.Shallow(); err != nil {
+	if err := checkShallow(o.Repo); err != nil {
 		return nil, err
-	} else if shallow {
-		return nil, fmt.Errorf("%w: relman needs the full history and every tag to find the latest release; "+
-			"set fetch-depth: 0 in actions/checkout (GitHub) or the variable GIT_DEPTH: 0 (GitLab), "+
-			"or run git fetch --unshallow --tags", gitrepo.ErrShallow)
 	}
 	line, err := version.LineFromBranch(o.Branch, o.DefaultBranch, o.BranchPrefix)
 	if errors.Is(err, version.ErrNotReleaseBranch) {
