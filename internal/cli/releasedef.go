@@ -9,15 +9,19 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/go-git/go-git/v5/plumbing"
+
 	"github.com/relman-dev/relman/internal/forge/detect"
 	"github.com/relman-dev/relman/internal/gitrepo"
 	"github.com/relman-dev/relman/internal/releasedef"
+	"github.com/relman-dev/relman/internal/tagstep"
 )
 
 // releasedefOptions are the settings of relman releasedef generate; the
 // common branch setting is the branch the definition is committed to.
 type releasedefOptions struct {
 	name, config, ref, outputDir, manifest, metadata string
+	packages                                         string
 	token                                            tokenSetting
 	ident                                            identityOptions
 }
@@ -31,7 +35,8 @@ func releasedefGenerateCommand(s *settings) (string, step) {
 	s.add("config", "", "release definition config (YAML): artifact and dependency filters, release properties (required)").to(&o.config)
 	s.add("ref", "", "git ref whose tags pin the versions (default: the pipeline commit, else HEAD)").to(&o.ref)
 	s.add("output-dir", ".", "directory of the definition, relative to the repository root").to(&o.outputDir)
-	s.add("manifest", "", "artifact manifest at the ref: an sfdx-project.json or a generic .yml manifest (default: sfdx-project.json, else relman-artifacts.yml)").to(&o.manifest)
+	s.add("manifest", "", "artifact manifest at the ref: an sfdx-project.json or a generic .yml manifest (default: the packages of the package config, else sfdx-project.json, else relman-artifacts.yml)").to(&o.manifest)
+	addPackagesSetting(s, &o.packages)
 	s.add("metadata", "", `extra metadata, a JSON object of strings, numbers and booleans, e.g. {"pipeline":"1234"}`).to(&o.metadata)
 	addTokenSetting(s, "token to push the branch over HTTPS", &o.token)
 	addIdentitySettings(s, "author and committer name of the commit", &o.ident)
@@ -97,14 +102,14 @@ func releasedefGenerateRun(ctx context.Context, c *job, o *releasedefOptions) er
 		return usagef("ref %q is not a branch, tag or commit of the repository: %w (fetch it, e.g. fetch-depth: 0, or set --ref)", ref, err)
 	}
 
-	manifest, manifestPath, err := releasedef.ReadManifest(repo, commit, ref, o.manifest)
+	manifest, err := releasedefManifest(c, repo, commit, ref, o)
 	if err != nil {
 		return err
 	}
-	c.rep.Infof("%d artifacts in %s at %s (%s)", len(manifest.Artifacts), manifestPath, ref, commit.String()[:12])
 
 	def, err := releasedef.Generate(ctx, releasedef.Options{
-		Name: name, Config: cfg, Manifest: manifest, Repo: repo, Commit: commit, Ref: ref, Metadata: metadata, Log: c.rep,
+		Name: name, Config: cfg, Manifest: manifest, Repo: repo, Commit: commit, Ref: ref, Metadata: metadata,
+		ReleaseTrailer: tagstep.ReleaseTrailer, Log: c.rep,
 	})
 	if err != nil {
 		return err // a FileError or InputError is bad configuration: see exitCode
@@ -179,6 +184,43 @@ func releasedefGenerateRun(ctx context.Context, c *job, o *releasedefOptions) er
 	c.output("commit", commitOut)
 	c.summary = releasedefSummary(def, fileOut, branch, commitOut, dryRun)
 	return nil
+}
+
+// releasedefManifest reads the artifacts at the commit: the manifest
+// --manifest names; else the packages of the package config (the packages
+// setting, as relman tag reads it), with sfdx-project.json's labels and
+// package dependencies; else sfdx-project.json, else relman-artifacts.yml.
+func releasedefManifest(c *job, repo *gitrepo.Repo, commit plumbing.Hash, ref string, o *releasedefOptions) (*releasedef.Manifest, error) {
+	at := fmt.Sprintf("at %s (%s)", ref, commit.String()[:12])
+	if o.manifest != "" {
+		if p := strings.TrimSpace(o.packages); p != "" && p != "none" {
+			c.rep.Infof("the artifacts are those of %s (%s): %s is not read", o.manifest, c.s.named("manifest"), c.s.named("packages"))
+		}
+		m, _, err := releasedef.ReadManifest(repo, commit, ref, o.manifest)
+		if err != nil {
+			return nil, err
+		}
+		c.rep.Infof("%d artifacts in %s %s", len(m.Artifacts), m.File, at)
+		return m, nil
+	}
+	pkgs, err := loadPackages(repo, commit, o.packages)
+	if err != nil {
+		return nil, err
+	}
+	if pkgs == nil {
+		m, _, err := releasedef.ReadManifest(repo, commit, ref, "")
+		if err != nil {
+			return nil, err
+		}
+		c.rep.Infof("%d artifacts in %s %s", len(m.Artifacts), m.File, at)
+		return m, nil
+	}
+	m, err := releasedef.ReadPackages(repo, commit, ref, pkgs, c.rep)
+	if err != nil {
+		return nil, err
+	}
+	c.rep.Infof("%d artifacts, the packages of %s %s: %s", len(m.Artifacts), m.Describe(), at, strings.Join(pkgs.Names(), ", "))
+	return m, nil
 }
 
 // pipelineCommit is the commit the pipeline runs for, else HEAD.

@@ -59,6 +59,18 @@ type Manifest struct {
 	// Dependencies are the project-wide package dependencies
 	// (sfdx-project.json: packageAliases whose value is a 04t id).
 	Dependencies []Dependency
+	// DependencyFile is where Dependencies are read from when it is not
+	// File (the packages of a package config take theirs from
+	// sfdx-project.json); empty: File.
+	DependencyFile string
+}
+
+// dependencyFile is the file of the manifest's project-wide dependencies.
+func (m *Manifest) dependencyFile() string {
+	if m.DependencyFile != "" {
+		return m.DependencyFile
+	}
+	return m.File
 }
 
 // FormatOf tells the manifest format from a file name: .json is an

@@ -53,7 +53,11 @@ type Options struct {
 	// Metadata is added to the definition's metadata next to ref and
 	// commit; values are strings, numbers or booleans.
 	Metadata map[string]any
-	Log      Logger
+	// ReleaseTrailer marks the release commits of relman's tag step,
+	// whose tags count when their parent is in the ref's history (see
+	// ResolveOptions); empty: only tags on the ref's history count.
+	ReleaseTrailer string
+	Log            Logger
 }
 
 // Definition is a release definition.
@@ -124,7 +128,7 @@ func Generate(ctx context.Context, o Options) (*Definition, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := Resolve(ctx, o.Repo, o.Commit, arts)
+	res, err := ResolveWith(ctx, ResolveOptions{Repo: o.Repo, Tip: o.Commit, ReleaseTrailer: o.ReleaseTrailer}, arts)
 	if err != nil {
 		return nil, err
 	}
@@ -342,7 +346,7 @@ func SelectDependencies(c *Config, m *Manifest, arts []Artifact, log Logger) (ma
 		line int
 	}
 	all := map[string]dep{}
-	ml := &errorList{file: m.File}
+	ml := &errorList{file: m.dependencyFile()}
 	add := func(d Dependency, from string) {
 		if prev, ok := all[d.Name]; ok && prev.id != d.ID {
 			ml.add(d.Line, "dependency %q is pinned to %q here (%s) and to %q at line %d (%s): pin one version", d.Name, d.ID, from, prev.id, prev.line, prev.from)
@@ -389,7 +393,7 @@ func SelectDependencies(c *Config, m *Manifest, arts []Artifact, log Logger) (ma
 		for _, e := range c.IncludeOnlyPackageDependencies {
 			d, ok := all[e.Name]
 			if !ok {
-				l.add(e.Line, "includeOnlyPackageDependencies: no package dependency %q in %s for the selected artifacts: expected one of %s", e.Name, m.File, known())
+				l.add(e.Line, "includeOnlyPackageDependencies: no package dependency %q in %s for the selected artifacts: expected one of %s", e.Name, m.dependencyFile(), known())
 				continue
 			}
 			out[e.Name] = d.id
@@ -398,7 +402,7 @@ func SelectDependencies(c *Config, m *Manifest, arts []Artifact, log Logger) (ma
 		drop := map[string]bool{}
 		for _, e := range c.ExcludePackageDependencies {
 			if _, ok := all[e.Name]; !ok {
-				log.Warningf("%s:%d: excludePackageDependencies: no package dependency %q in %s", configFile(c), e.Line, e.Name, m.File)
+				log.Warningf("%s:%d: excludePackageDependencies: no package dependency %q in %s", configFile(c), e.Line, e.Name, m.dependencyFile())
 			}
 			drop[e.Name] = true
 		}

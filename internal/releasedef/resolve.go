@@ -10,6 +10,7 @@ import (
 
 	"github.com/Masterminds/semver/v3"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/relman-dev/relman/internal/gitrepo"
 	"github.com/relman-dev/relman/internal/version"
@@ -20,6 +21,21 @@ type Tags interface {
 	Tags() ([]gitrepo.Tag, error)
 	Peel(gitrepo.Tag) (gitrepo.PeeledTag, error)
 	Walk(ctx context.Context, tip plumbing.Hash, exclude ...plumbing.Hash) (*gitrepo.Range, error)
+	Commit(plumbing.Hash) (*object.Commit, error)
+}
+
+// ResolveOptions are the inputs of ResolveWith.
+type ResolveOptions struct {
+	Repo Tags
+	// Tip is the commit whose history the tags must be in.
+	Tip plumbing.Hash
+	// ReleaseTrailer, when set, makes a tag on a release commit of
+	// relman's tag step count as in the history when the commit the
+	// release was made from is: the tag step writes version files into a
+	// commit whose only parent is the pipeline commit, carrying the
+	// trailer ("Relman-Release: core 1.3.0"), and tags that commit, which
+	// no branch contains.
+	ReleaseTrailer string
 }
 
 // Pin is an artifact's resolved version.
@@ -119,6 +135,13 @@ type Resolution struct {
 // whatever the number of artifacts; only the tags needed to decide are
 // read. Artifacts with no such tag have no pin, and the tags seen instead.
 func Resolve(ctx context.Context, repo Tags, tip plumbing.Hash, artifacts []Artifact) (*Resolution, error) {
+	return ResolveWith(ctx, ResolveOptions{Repo: repo, Tip: tip}, artifacts)
+}
+
+// ResolveWith is Resolve, with relman's release commits counted as
+// ResolveOptions.ReleaseTrailer says.
+func ResolveWith(ctx context.Context, o ResolveOptions, artifacts []Artifact) (*Resolution, error) {
+	repo, tip := o.Repo, o.Tip
 	tags, err := repo.Tags()
 	if err != nil {
 		return nil, err
@@ -139,7 +162,14 @@ func Resolve(ctx context.Context, repo Tags, tip plumbing.Hash, artifacts []Arti
 				reachable[c.Hash] = true
 			}
 		}
-		return reachable[h], nil
+		if reachable[h] || o.ReleaseTrailer == "" {
+			return reachable[h], nil
+		}
+		c, err := repo.Commit(h)
+		if err != nil {
+			return false, err
+		}
+		return len(c.ParentHashes) == 1 && reachable[c.ParentHashes[0]] && hasTrailer(c.Message, o.ReleaseTrailer), nil
 	}
 	res := &Resolution{Pins: map[string]Pin{}, Seen: map[string][]Seen{}}
 	for _, a := range artifacts {
@@ -187,4 +217,10 @@ func Resolve(ctx context.Context, repo Tags, tip plumbing.Hash, artifacts []Arti
 		}
 	}
 	return res, nil
+}
+
+// hasTrailer reports whether a commit message has a line "TRAILER: ..."
+// below its subject, as the tag step tells its release commits.
+func hasTrailer(msg, trailer string) bool {
+	return strings.Contains(msg, "\n"+trailer+": ")
 }

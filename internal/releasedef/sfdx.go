@@ -146,24 +146,38 @@ const sfdxShape = `expected an sfdx-project.json object with "packageDirectories
 // value is a package version id (04t...), except aliases of the project's
 // own packages ("core" or "core@1.2.0-1").
 func ParseSFDX(file string, data []byte) (*Manifest, error) {
-	root, err := parseJSON(file, data)
+	m, dirsLine, err := parseSFDX(file, data)
 	if err != nil {
 		return nil, err
 	}
-	m := &Manifest{File: file, Format: SFDX}
+	if len(m.Artifacts) == 0 {
+		return nil, &FileError{File: file, Line: dirsLine, Msg: "packageDirectories has no entry with a \"package\": nothing to release"}
+	}
+	return m, nil
+}
+
+// parseSFDX reads an sfdx-project.json, which may have no package (then
+// it only gives labels and dependencies to the packages of a package
+// config); dirsLine is the line of its packageDirectories.
+func parseSFDX(file string, data []byte) (m *Manifest, dirsLine int, err error) {
+	root, err := parseJSON(file, data)
+	if err != nil {
+		return nil, 0, err
+	}
+	m = &Manifest{File: file, Format: SFDX}
 	l := &errorList{file: file}
 	if root.kind != '{' {
 		l.add(root.line, "found %s; %s", root.describe(), sfdxShape)
-		return nil, l.err()
+		return nil, 0, l.err()
 	}
 	dirs, _ := root.get("packageDirectories")
 	if dirs == nil {
 		l.add(1, "no packageDirectories; %s", sfdxShape)
-		return nil, l.err()
+		return nil, 0, l.err()
 	}
 	if dirs.kind != '[' {
 		l.add(dirs.line, "packageDirectories: expected an array, found %s; %s", dirs.describe(), sfdxShape)
-		return nil, l.err()
+		return nil, 0, l.err()
 	}
 	seen := map[string]int{}
 	for _, d := range dirs.kids {
@@ -241,10 +255,7 @@ func ParseSFDX(file string, data []byte) (*Manifest, error) {
 		}
 	}
 	if err := l.err(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	if len(m.Artifacts) == 0 {
-		return nil, &FileError{File: file, Line: dirs.line, Msg: "packageDirectories has no entry with a \"package\": nothing to release"}
-	}
-	return m, nil
+	return m, dirs.line, nil
 }
