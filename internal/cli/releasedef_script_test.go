@@ -16,6 +16,7 @@ import (
 	"github.com/relman-dev/relman/internal/cli"
 	"github.com/relman-dev/relman/internal/gitrepo/gittest"
 	"github.com/relman-dev/relman/internal/releasedef/sfptest"
+	"github.com/relman-dev/relman/internal/tagstep"
 )
 
 // cmdReleasedefRepo adds to the "repo" fixture what release definition
@@ -24,13 +25,27 @@ import (
 //	rdef put BRANCH PATH FILE   (commit $WORK/FILE at PATH on BRANCH, push)
 //	rdef show BRANCH PATH       (print PATH from BRANCH of the remote)
 //	rdef log BRANCH             (print the remote BRANCH's subjects, newest first)
+//	rdef release-commit BRANCH TAG PATH FILE
+//	                            (a release commit as relman tag makes them: $WORK/FILE
+//	                            at PATH, parent BRANCH's head, the Relman-Release
+//	                            trailer, on no branch; tagged TAG, pushed)
 func cmdReleasedefRepo(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
-		ts.Fatalf("usage: rdef put BRANCH PATH FILE | show BRANCH PATH | log BRANCH")
+		ts.Fatalf("usage: rdef put BRANCH PATH FILE | show BRANCH PATH | log BRANCH | release-commit BRANCH TAG PATH FILE")
 	}
 	t := &tsT{ts: ts}
 	base := ts.Getenv("WORK")
 	switch args[0] {
+	case "release-commit":
+		if len(args) != 5 {
+			ts.Fatalf("usage: rdef release-commit BRANCH TAG PATH FILE")
+		}
+		b, err := os.ReadFile(ts.MkAbs(args[4]))
+		ts.Check(err)
+		g := gittest.Open(t, base)
+		h := g.CommitObject(fmt.Sprintf("Release %s [skip ci]\n\n%s: %s\n", args[2], tagstep.ReleaseTrailer, args[2]), map[string]string{args[3]: string(b)}, g.Head(args[1]))
+		g.Tag(args[2], h, true)
+		g.Push()
 	case "put":
 		if len(args) != 4 {
 			ts.Fatalf("usage: rdef put BRANCH PATH FILE")
@@ -106,6 +121,8 @@ func TestReleasedefExitCodes(t *testing.T) {
 		{"unknown include", []string{"--config", write("inc.yml", "includeOnlyArtifacts: [x]\n")}, cli.ExitUsage},
 		{"no manifest", []string{"--config", skip, "--manifest", "other/sfdx-project.json"}, cli.ExitUsage},
 		{"no ref", []string{"--config", skip, "--ref", "v404"}, cli.ExitUsage},
+		{"no package config", []string{"--config", skip, "--packages", "ci/relman-packages.yml"}, cli.ExitUsage},
+		{"packages none", []string{"--config", skip, "--packages", "none"}, cli.ExitOK},
 		{"bad metadata", []string{"--config", skip, "--metadata", "[]"}, cli.ExitUsage},
 		{"no config", []string{}, cli.ExitUsage},
 	}
