@@ -434,8 +434,8 @@ func (sc *scenario) checkPackagesOutput(outs map[string]string) error {
 	var list []struct {
 		Name, Version, Tag, Commit string
 	}
-	if err := json.Unmarshal([]byte(outs["packages"]), &list); err != nil {
-		return fmt.Errorf("packages output %q: %v", outs["packages"], err)
+	if err := json.Unmarshal([]byte(outs["released-packages"]), &list); err != nil {
+		return fmt.Errorf("released-packages output %q: %v", outs["released-packages"], err)
 	}
 	var tags []string
 	remote := sc.g.RemoteTags()
@@ -459,7 +459,7 @@ func (sc *scenario) checkPackagesOutput(outs map[string]string) error {
 		}
 	}
 	if got := strings.Join(tags, ","); got != outs["tags"] {
-		return fmt.Errorf("tags output %q, packages output %q", outs["tags"], got)
+		return fmt.Errorf("tags output %q, released-packages output %q", outs["tags"], got)
 	}
 	return nil
 }
