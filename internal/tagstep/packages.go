@@ -298,7 +298,11 @@ func packagesOnce(ctx context.Context, o PackagesOptions, line version.Line, onl
 		st.res.Tag = st.pkg.Tags.Follow(st.res.PreviousTag).Name(next.Next)
 		switch {
 		case len(st.res.BumpedBy) > 0 && st.own == version.None:
-			st.res.Reason = fmt.Sprintf("its dependencies %s are released", strings.Join(st.res.BumpedBy, ", "))
+			var deps []string
+			for _, d := range st.res.BumpedBy {
+				deps = append(deps, d+" "+byName[d].res.Version.String())
+			}
+			st.res.Reason = fmt.Sprintf("a %s release for its dependencies released: %s", imp, strings.Join(deps, ", "))
 		default:
 			st.res.Reason = next.Reason
 		}
