@@ -806,6 +806,16 @@ func (f overlayFiles) ReadFile(p string) ([]byte, error) {
 	return f.base.ReadFile(p)
 }
 
+// ReadDir lists the tree's directory: edits change files, they add none.
+func (f overlayFiles) ReadDir(dir string) ([]string, error) {
+	if d, ok := f.base.(interface {
+		ReadDir(string) ([]string, error)
+	}); ok {
+		return d.ReadDir(dir)
+	}
+	return nil, fmt.Errorf("list %s: not a tree", dir)
+}
+
 // releaseCommit writes every released package's version and dependency
 // edits into one commit on a detached HEAD whose parent is the pipeline
 // commit (nothing in a dry run), and points each package at what it is
