@@ -198,6 +198,7 @@ func packagesOnce(ctx context.Context, o PackagesOptions, line version.Line, onl
 	if err != nil {
 		return nil, err
 	}
+	ix := newTagIndex(tags)
 	var states []*pkgState
 	byName := map[string]*pkgState{}
 	for i := range o.Packages {
@@ -205,7 +206,7 @@ func packagesOnce(ctx context.Context, o PackagesOptions, line version.Line, onl
 		if only != "" && p.Name != only {
 			continue
 		}
-		st := &pkgState{pkg: p, rel: releases(tags, p.Tags)}
+		st := &pkgState{pkg: p, rel: ix.releases(p.Tags)}
 		st.res = &PackageResult{Name: p.Name, Result: &Result{Line: line, Branch: o.Branch, Source: o.Commit, DryRun: o.DryRun}}
 		if st.latest, st.hasLatest = st.rel.latestIn(line); st.hasLatest {
 			st.res.Previous, st.res.PreviousTag = st.latest.v, st.latest.tag.Name
