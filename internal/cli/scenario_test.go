@@ -36,6 +36,16 @@ var update = flag.Bool("update", false, "rewrite the expected states of testdata
 // The scenario language, one command a line:
 //
 //	setup maven VERSION            a reactor (root + 2 modules) at VERSION
+//	setup packages                 a repository of packages (scenarioPackages):
+//	                               pipelines then run only the tag step
+//	pmr BRANCH N LABEL DIRS TITLE  merge request !N into BRANCH changing a file
+//	                               in each of the comma-separated DIRS
+//	race BRANCH N LABEL DIRS TITLE a pipeline's clone of BRANCH is made, then
+//	                               pmr lands and its pipeline releases; the
+//	                               stale pipeline runs after it: it must see
+//	                               the other's tags, compute again, and
+//	                               leave the remote's tags as they are
+//	branch NAME FROM               create branch NAME at FROM's head
 //	mr BRANCH N LABEL TITLE        merge request !N into BRANCH (odd N merge commit, even N squash)
 //	label N LABEL                  set MR !N's labels (after the merge)
 //	commit BRANCH MESSAGE          a direct push to BRANCH
@@ -69,6 +79,7 @@ type scenario struct {
 	forgeURL string
 	lastLog  string
 	pipeline int
+	packages bool // setup packages: the tag step only, per package
 }
 
 func runScenario(t *testing.T, file string) {
@@ -164,12 +175,43 @@ func (sc *scenario) do(f []string, line string) error {
 	g := sc.g
 	switch f[0] {
 	case "setup":
+		if f[1] == "packages" {
+			sc.packages = true
+			g.Commit("main", "build: packages", scenarioPackages)
+			g.Push()
+			return nil
+		}
 		g.Commit("main", "build: maven reactor", map[string]string{
 			"pom.xml":      fmt.Sprintf(scenarioRoot, f[2]),
 			"api/pom.xml":  fmt.Sprintf(scenarioModule, f[2], "widget-api"),
 			"impl/pom.xml": fmt.Sprintf(scenarioModule, f[2], "widget-impl"),
 		})
 		g.Push()
+	case "pmr":
+		return sc.packageMR(f)
+	case "branch":
+		g.Sync()
+		g.SetBranch(f[1], g.Head(f[2]))
+		g.Push()
+	case "race":
+		g.Sync()
+		stale := g.Clone(f[1])
+		if err := sc.packageMR(f); err != nil {
+			return err
+		}
+		if err := sc.runPipeline(f[1], nil, ""); err != nil {
+			return err
+		}
+		before := sc.g.RemoteTags()
+		if err := sc.runPipelineIn(stale, f[1], nil, ""); err != nil {
+			return fmt.Errorf("the stale pipeline: %w", err)
+		}
+		if !strings.Contains(sc.lastLog, "computing again") {
+			return fmt.Errorf("the stale pipeline did not see the other pipeline's tags:\n%s", sc.lastLog)
+		}
+		if after := sc.g.RemoteTags(); !cmp.Equal(before, after) {
+			return fmt.Errorf("the stale pipeline changed the remote's tags: %s", cmp.Diff(before, after))
+		}
 	case "mr":
 		g.Sync()
 		n, _ := strconv.Atoi(f[2])
@@ -234,6 +276,74 @@ func (sc *scenario) do(f []string, line string) error {
 	return nil
 }
 
+// scenarioPackages is a repository of five packages with a dependency
+// chain (core ← api ← web), one tag pattern each, a package with a
+// version file (web), and files outside every package.
+var scenarioPackages = map[string]string{
+	"relman-packages.yml": `tag-pattern: "{name}_v{version}"
+packages:
+  - name: core
+    path: packages/core
+  - name: api
+    path: packages/api
+    depends-on: [core]
+  - name: web
+    paths: [packages/web, shared/web-assets]
+    tag-pattern: "{name}@{version}"
+    version-files: [package.json]
+    depends-on: [api]
+  - name: cli
+    path: tools/cli
+    tag-pattern: "{path}/v{version}"
+  - name: billing
+    path: packages/billing
+    dependency-bump: none
+    depends-on: [core]
+`,
+	"README.md":                  "# monorepo\n",
+	"ci/pipeline.yml":            "stages: [release]\n",
+	"packages/core/src/core.go":  "package core\n",
+	"packages/api/src/api.go":    "package api\n",
+	"packages/web/package.json":  "{\n  \"name\": \"web\",\n  \"version\": \"0.0.0\"\n}\n",
+	"packages/web/src/index.js":  "export {}\n",
+	"shared/web-assets/logo.svg": "<svg/>\n",
+	"tools/cli/main.go":          "package main\n",
+	"packages/billing/bill.go":   "package billing\n",
+}
+
+// packageMR lands pmr BRANCH N LABEL DIRS TITLE: a merge request changing
+// one file in each directory (odd N merge commit, even N squash).
+func (sc *scenario) packageMR(f []string) error {
+	g := sc.g
+	g.Sync()
+	n, _ := strconv.Atoi(f[2])
+	title := strings.Join(f[5:], " ")
+	files := map[string]string{}
+	for _, d := range strings.Split(f[4], ",") {
+		files[d+"/mr"+f[2]+".txt"] = title
+	}
+	rec := mrRecord{Number: n, Title: title, Target: f[1]}
+	var head, landed plumbing.Hash
+	if n%2 == 1 {
+		head = g.CommitObject(title, files, g.Head(f[1]))
+		landed = g.CommitObject("Merge branch 'mr-"+f[2]+"' into '"+f[1]+"'\n\n"+title+"\n\nSee merge request !"+f[2], g.Files(head), g.Head(f[1]), head)
+		g.SetBranch(f[1], landed)
+		rec.MergeCommit = landed.String()
+	} else {
+		head = g.CommitObject(title+" (wip)", files, g.Head(f[1]))
+		landed = g.Commit(f[1], title, files)
+		rec.SquashCommit = landed.String()
+	}
+	if f[3] != "-" {
+		rec.Labels = strings.Split(f[3], ",")
+	}
+	rec.HeadCommit, rec.MergedAt = head.String(), g.Now().Format(time.RFC3339)
+	g.Push()
+	sc.landed[landed] = n
+	sc.mrs = append(sc.mrs, rec)
+	return sc.saveMRs()
+}
+
 func (sc *scenario) saveMRs() error {
 	b, err := json.Marshal(sc.mrs)
 	if err != nil {
@@ -246,12 +356,19 @@ func (sc *scenario) saveMRs() error {
 // GitLab CI would: tag, then (when it released) backport-branch and
 // prep-commit with the tag job's outputs.
 func (sc *scenario) runPipeline(branch string, vars []string, wantErr string) error {
-	sc.pipeline++
 	sc.g.Sync()
-	dir := sc.g.Clone(branch)
+	return sc.runPipelineIn(sc.g.Clone(branch), branch, vars, wantErr)
+}
+
+// runPipelineIn runs the pipeline in the clone dir.
+func (sc *scenario) runPipelineIn(dir, branch string, vars []string, wantErr string) error {
+	sc.pipeline++
 	env := map[string]string{
 		"RELMAN_TOKEN": "test-token-scenario", "RELMAN_BUILD_SYSTEM": "maven", "RELMAN_DEFAULT_BRANCH": "main",
 		"RELMAN_BRANCH": branch, "RELMAN_REPO": dir, "RELMAN_OUTPUT": "json",
+	}
+	if sc.packages {
+		delete(env, "RELMAN_BUILD_SYSTEM")
 	}
 	for k, v := range forgeEnv("gitlab", sc.forgeURL) {
 		env[k] = v
@@ -286,6 +403,9 @@ func (sc *scenario) runPipeline(branch string, vars []string, wantErr string) er
 		if err != nil || outs["released"] != "true" {
 			return err
 		}
+		if sc.packages {
+			return sc.checkPackagesOutput(outs)
+		}
 		if _, err := run("backport-branch", "--version", outs["version"], "--impact", outs["impact"]); err != nil {
 			return err
 		}
@@ -305,6 +425,45 @@ func (sc *scenario) runPipeline(branch string, vars []string, wantErr string) er
 
 var trailerRE = regexp.MustCompile(`(?m)^Relman-(Release|Prep|Backport): (\S+)$`)
 
+// packagesTrailerRE finds the releases of a release commit of packages.
+var packagesTrailerRE = regexp.MustCompile(`(?m)^Relman-Release: (\S+) (\S+)$`)
+
+// checkPackagesOutput asserts that the packages output lists exactly the
+// tags pushed, each on the remote at the commit it names.
+func (sc *scenario) checkPackagesOutput(outs map[string]string) error {
+	var list []struct {
+		Name, Version, Tag, Commit string
+	}
+	if err := json.Unmarshal([]byte(outs["released-packages"]), &list); err != nil {
+		return fmt.Errorf("released-packages output %q: %v", outs["released-packages"], err)
+	}
+	var tags []string
+	remote := sc.g.RemoteTags()
+	r, err := gitrepo.Open(sc.g.Remote)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	for _, p := range list {
+		tags = append(tags, p.Tag)
+		t, ok, err := r.Tag(p.Tag)
+		if err != nil || !ok || remote[p.Tag].IsZero() {
+			return fmt.Errorf("packages output names %s, which is not on the remote", p.Tag)
+		}
+		pt, err := r.Peel(t)
+		if err != nil {
+			return err
+		}
+		if pt.Commit.String() != p.Commit {
+			return fmt.Errorf("packages output: %s at %s, but the tag points at %s", p.Tag, p.Commit, pt.Commit)
+		}
+	}
+	if got := strings.Join(tags, ","); got != outs["tags"] {
+		return fmt.Errorf("tags output %q, released-packages output %q", outs["tags"], got)
+	}
+	return nil
+}
+
 // state renders every tag and branch of the remote.
 func (sc *scenario) state() []string {
 	t := sc.t
@@ -322,6 +481,15 @@ func (sc *scenario) state() []string {
 		}
 		out = append(out, "tag "+tg.Name+" = "+sc.describe(r, p.Commit, 3))
 		sc.checkPom(r, p.Commit, tg.Name, "tag "+tg.Name)
+		if v, ok := strings.CutPrefix(tg.Name, "web@"); ok {
+			files, err := r.Files(p.Commit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b, _ := files.ReadFile("packages/web/package.json"); !strings.Contains(string(b), `"version": "`+v+`"`) {
+				t.Errorf("tag %s: packages/web/package.json does not carry version %s:\n%s", tg.Name, v, b)
+			}
+		}
 	}
 	iter, _ := r.Git().Branches()
 	_ = iter.ForEach(func(ref *plumbing.Reference) error {
@@ -380,6 +548,13 @@ func (sc *scenario) describe(r *gitrepo.Repo, h plumbing.Hash, depth int) string
 		return "…"
 	}
 	parent := func(i int) string { return sc.describe(r, c.ParentHashes[i], depth-1) }
+	if ms := packagesTrailerRE.FindAllStringSubmatch(c.Message, -1); ms != nil {
+		var rs []string
+		for _, m := range ms {
+			rs = append(rs, m[1]+" "+m[2])
+		}
+		return "release(" + strings.Join(rs, ", ") + ") on " + parent(0)
+	}
 	if m := trailerRE.FindStringSubmatch(c.Message); m != nil {
 		switch m[1] {
 		case "Release":

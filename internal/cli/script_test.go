@@ -81,6 +81,7 @@ func unescape(s string) string { return strings.ReplaceAll(s, `\n`, "\n") }
 //
 //	repo init
 //	repo commit BRANCH MESSAGE
+//	repo commit-files BRANCH MESSAGE PATH[=CONTENT]...  (CONTENT: default MESSAGE; \n for newlines; @FILE: the file in $WORK)
 //	repo mr merge|squash|ff BRANCH NUMBER TITLE [LABEL...]
 //	repo open-mr N TARGET TITLE [LABEL...]  (recorded for the fake forge, not merged)
 //	repo label N [LABEL...]          (set a recorded merge request's labels)
@@ -107,6 +108,24 @@ func cmdRepo(ts *testscript.TestScript, neg bool, args []string) {
 	switch args[0] {
 	case "commit":
 		g.Commit(args[1], unescape(args[2]), map[string]string{"f/" + strconv.Itoa(len(args[2])) + ".txt": args[2]})
+		g.Push()
+	case "commit-files":
+		files := map[string]string{}
+		for _, a := range args[3:] {
+			p, content, ok := strings.Cut(a, "=")
+			if !ok {
+				content = args[2]
+			}
+			if name, ok := strings.CutPrefix(content, "@"); ok {
+				b, err := os.ReadFile(filepath.Join(base, name))
+				ts.Check(err)
+				content = string(b)
+			} else {
+				content = unescape(content)
+			}
+			files[p] = content
+		}
+		g.Commit(args[1], unescape(args[2]), files)
 		g.Push()
 	case "mr":
 		kind, branch, title := args[1], args[2], unescape(args[4])

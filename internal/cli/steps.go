@@ -69,7 +69,7 @@ var steps = []stepDef{
 			{"changes", "the changes released, as a JSON list (number, title, url, author, commit, impact, labels)"},
 			{"release-notes", "Markdown release notes grouped by impact, with merge request links (multi-line)"},
 			{"release-url", "the GitHub Release / GitLab Release published with publish-release (else empty)"},
-			{"packages", "with packages: the packages released, as a JSON list (name, version, tag, previous-version, previous-tag, impact, commit, bumped-by, release-url); `[]` without"},
+			{"released-packages", "with packages: the packages released, as a JSON list (name, version, tag, previous-version, previous-tag, impact, commit, bumped-by, release-url); `[]` without"},
 			{"tags", "the tags made, comma separated (one package: the tag)"},
 		}},
 	{name: "backport-branch", define: backportCommand, pipelines: releasePipelines, offline: []string{"--version", "1.0.1"},

@@ -54,7 +54,7 @@ func tagOutputs(c *job, r *tagstep.Result) {
 		notes = r.Notes
 	}
 	c.output("release-notes", notes)
-	c.output("packages", "[]")
+	c.output("released-packages", "[]")
 	c.output("tags", tag)
 }
 

@@ -118,6 +118,9 @@ func tagRun(ctx context.Context, c *job, o *tagOptions) error {
 		if o.build.name != "simple" || o.build.versionFiles != "" {
 			return usagef("%s and %s apply to a repository released as one package; with the packages of %s, set build-system and version-files per package there (or set packages: none)", c.s.named("build-system"), c.s.named("version-files"), cfg.File)
 		}
+		if v, _ := c.s.get("tag-prefix"); v != "" {
+			return usagef("%s applies to a repository released as one package; the packages of %s name their tags by tag-pattern", c.s.named("tag-prefix"), cfg.File)
+		}
 		return tagPackagesRun(ctx, c, o, k, cfg, opts)
 	}
 	res, err := tagstep.Run(ctx, opts)

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path"
 	"strconv"
@@ -27,6 +28,9 @@ func tagPackagesRun(ctx context.Context, c *job, o *tagOptions, k *checkout, cfg
 	res, err := tagstep.RunPackages(ctx, tagstep.PackagesOptions{
 		Options: single, Packages: specs, Author: k.ident.author, Committer: k.ident.committer,
 	})
+	if errors.Is(err, tagstep.ErrPackageBranch) {
+		return usageError{err}
+	}
 	if err != nil {
 		return err
 	}
@@ -144,7 +148,7 @@ func packagesOutputs(c *job, r *tagstep.PackagesResult, urls map[string]string) 
 	c.output("release-line", line)
 	c.output("commit", commit)
 	c.output("changes", string(cj))
-	c.output("packages", string(pj))
+	c.output("released-packages", string(pj))
 	c.output("tags", strings.Join(r.Tags, ","))
 	c.output("release-notes", packagesNotes(r))
 	c.output("release-url", "")

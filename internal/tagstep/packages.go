@@ -198,6 +198,7 @@ func packagesOnce(ctx context.Context, o PackagesOptions, line version.Line, onl
 	if err != nil {
 		return nil, err
 	}
+	ix := newTagIndex(tags)
 	var states []*pkgState
 	byName := map[string]*pkgState{}
 	for i := range o.Packages {
@@ -205,7 +206,7 @@ func packagesOnce(ctx context.Context, o PackagesOptions, line version.Line, onl
 		if only != "" && p.Name != only {
 			continue
 		}
-		st := &pkgState{pkg: p, rel: releases(tags, p.Tags)}
+		st := &pkgState{pkg: p, rel: ix.releases(p.Tags)}
 		st.res = &PackageResult{Name: p.Name, Result: &Result{Line: line, Branch: o.Branch, Source: o.Commit, DryRun: o.DryRun}}
 		if st.latest, st.hasLatest = st.rel.latestIn(line); st.hasLatest {
 			st.res.Previous, st.res.PreviousTag = st.latest.v, st.latest.tag.Name
@@ -298,7 +299,11 @@ func packagesOnce(ctx context.Context, o PackagesOptions, line version.Line, onl
 		st.res.Tag = st.pkg.Tags.Follow(st.res.PreviousTag).Name(next.Next)
 		switch {
 		case len(st.res.BumpedBy) > 0 && st.own == version.None:
-			st.res.Reason = fmt.Sprintf("its dependencies %s are released", strings.Join(st.res.BumpedBy, ", "))
+			var deps []string
+			for _, d := range st.res.BumpedBy {
+				deps = append(deps, d+" "+byName[d].res.Version.String())
+			}
+			st.res.Reason = fmt.Sprintf("a %s release for its dependencies released: %s", imp, strings.Join(deps, ", "))
 		default:
 			st.res.Reason = next.Reason
 		}
@@ -800,6 +805,16 @@ func (f overlayFiles) ReadFile(p string) ([]byte, error) {
 		return slices.Clone(b), nil
 	}
 	return f.base.ReadFile(p)
+}
+
+// ReadDir lists the tree's directory: edits change files, they add none.
+func (f overlayFiles) ReadDir(dir string) ([]string, error) {
+	if d, ok := f.base.(interface {
+		ReadDir(string) ([]string, error)
+	}); ok {
+		return d.ReadDir(dir)
+	}
+	return nil, fmt.Errorf("list %s: not a tree", dir)
 }
 
 // releaseCommit writes every released package's version and dependency

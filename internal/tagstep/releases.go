@@ -1,6 +1,8 @@
 package tagstep
 
 import (
+	"strings"
+
 	"github.com/Masterminds/semver/v3"
 	"github.com/go-git/go-git/v5/plumbing"
 
@@ -20,14 +22,38 @@ type releaseSet struct {
 }
 
 func releases(tags []gitrepo.Tag, scheme version.TagScheme) releaseSet {
-	rs := releaseSet{refs: map[string]gitrepo.Tag{}}
-	names := make([]string, len(tags))
+	return newTagIndex(tags).releases(scheme)
+}
+
+// tagIndex is the repository's tags by name, read once for the release
+// sets of many tag schemes (the packages of a repository).
+type tagIndex struct {
+	names []string
+	refs  map[string]gitrepo.Tag
+}
+
+func newTagIndex(tags []gitrepo.Tag) tagIndex {
+	ix := tagIndex{names: make([]string, len(tags)), refs: make(map[string]gitrepo.Tag, len(tags))}
 	for i, t := range tags {
-		names[i] = t.Name
-		rs.refs[t.Name] = t
+		ix.names[i] = t.Name
+		ix.refs[t.Name] = t
 	}
-	rs.Releases = scheme.Releases(names)
-	return rs
+	return ix
+}
+
+// releases is the release set of one scheme; only tags that start with
+// the scheme's fixed prefix are parsed.
+func (ix tagIndex) releases(scheme version.TagScheme) releaseSet {
+	names := ix.names
+	if fixed := scheme.Prefix; len(fixed) > 1 {
+		names = nil
+		for _, n := range ix.names {
+			if strings.HasPrefix(n, fixed) {
+				names = append(names, n)
+			}
+		}
+	}
+	return releaseSet{refs: ix.refs, Releases: scheme.Releases(names)}
 }
 
 // latestIn is the highest release of a line.
