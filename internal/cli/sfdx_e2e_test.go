@@ -237,10 +237,10 @@ func (e *sfdxRun) mr(n int, title string, labels []string, files map[string]stri
 
 // run runs relman in dir (a fresh CI checkout) with env, as the job's
 // shell would: the working directory is the checkout.
-func (e *sfdxRun) run(dir string, env map[string]string, args ...string) (stderr string, code int) {
+func (e *sfdxRun) run(job, dir string, env map[string]string, args ...string) (stderr string, code int) {
 	e.t.Helper()
 	var out, errb bytes.Buffer
-	e.t.Run(fmt.Sprintf("job %s in %s", strings.Join(args, " "), filepath.Base(filepath.Dir(dir))), func(t *testing.T) {
+	e.t.Run(job, func(t *testing.T) {
 		t.Chdir(dir)
 		code = cli.Main(context.Background(), cli.Env{Args: args, Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] },
 			Now: func() time.Time { return e.g.Now() }})
@@ -286,7 +286,7 @@ func (e *sfdxRun) gitlabJob(job gitlabJob, sha plumbing.Hash, iid int, dotenv ma
 		env[k] = v
 	}
 	env["RELMAN_TOKEN"] = "test-token-gl-sfdx-e2e" // a project variable
-	log, code := e.run(dir, env, job.args...)
+	log, code := e.run(fmt.Sprintf("pipeline %d %s", iid, job.name), dir, env, job.args...)
 	if code != 0 {
 		t.Fatalf("the %s job exited %d:\n%s", job.name, code, log)
 	}
@@ -395,7 +395,7 @@ func (e *sfdxRun) githubWorkflow(file string, sha plumbing.Hash, run int) map[st
 			for k, v := range s.With {
 				env["INPUT_"+strings.ToUpper(k)] = expr.ReplaceAllStringFunc(v, func(m string) string { return value(expr.FindStringSubmatch(m)[1]) })
 			}
-			log, code := e.run(dir, env, "action")
+			log, code := e.run(fmt.Sprintf("workflow run %d step %s", run, s.ID), dir, env, "action")
 			if code != 0 {
 				t.Fatalf("%s: step %s (%s) exited %d:\n%s", file, s.ID, s.With["step"], code, log)
 			}
@@ -488,6 +488,7 @@ func (e *sfdxRun) checkSFDXVersions(commit plumbing.Hash, versions, deps map[str
 			Dependencies           []struct{ Package, VersionNumber string }
 		}
 	}
+	e.g.Sync() // the release commit is the remote's
 	if err := json.Unmarshal([]byte(e.g.Files(commit)["sfdx-project.json"]), &proj); err != nil {
 		t.Fatalf("sfdx-project.json of the release: %v", err)
 	}
