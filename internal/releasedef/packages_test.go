@@ -3,6 +3,7 @@ package releasedef
 import (
 	"context"
 	"errors"
+	"path"
 	"strings"
 	"testing"
 
@@ -344,7 +345,7 @@ func TestSFDXDiscoveryAgrees(t *testing.T) {
     { "path": "force-app/core", "package": "acme-core", "versionNumber": "1.2.0.NEXT", "default": true, "tags": ["backend"] },
     { "path": "force-app/sales", "package": "acme-sales", "versionNumber": "0.3.0.NEXT",
       "dependencies": [{ "package": "acme-core", "versionNumber": "1.2.0.LATEST" }, { "package": "Nebula Logger@4.7.1" }] },
-    { "path": "force-app/ui", "package": "acme-ui", "versionNumber": "2.0.0.NEXT" },
+    { "path": "./force-app/ui/", "package": "acme-ui", "versionNumber": "2.0.0.NEXT" },
     { "path": "unpackaged" }
   ],
   "sourceApiVersion": "60.0",
@@ -384,6 +385,8 @@ func TestSFDXDiscoveryAgrees(t *testing.T) {
 				out := map[string]Artifact{}
 				for _, a := range arts {
 					a.Line = 0 // lines of different files
+					// The path is informational; the packages' is clean.
+					a.Path = path.Clean(strings.TrimPrefix(a.Path, "./"))
 					out[a.Name] = a
 				}
 				return out
