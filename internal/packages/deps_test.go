@@ -336,3 +336,19 @@ func TestReleaseChangesErrors(t *testing.T) {
 		t.Errorf("nothing released: %+v, %v", r, err)
 	}
 }
+
+// TestEditorsMavenInherited: a module released on its own needs a version
+// of its own; one that inherits its parent's is refused, saying so.
+func TestEditorsMavenInherited(t *testing.T) {
+	tr, c := mustLoad(t, "maven", "maven")
+	tr = tr.with(map[string]string{"core/pom.xml": strings.Replace(tr["core/pom.xml"], "  <version>1.2.0</version>\n", "", 1)})
+	eds, err := find(t, c, "core").Editors(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = eds.Set(tr, "1.3.0")
+	want := "core/pom.xml: no version found: the root project has no <version> of its own and inherits it from its parent com.acme:acme-parent, which is not part of the reactor: add a <version> to the root <project>"
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v, want %q", err, want)
+	}
+}
