@@ -168,7 +168,7 @@ func checkRun(ctx context.Context, c *job, o *checkOptions) error {
 	}
 	c.output("impact", res.Impact.String())
 	c.output("next-version", next)
-	c.output("packages", checkPackagesJSON(res))
+	c.output("released-packages", checkPackagesJSON(res))
 	c.summary = checkSummary(mr, res, fg)
 	c.report = checkReport(mr, res, fg, nextTag)
 	if !res.OK() {

@@ -87,8 +87,8 @@ func TestCheckPackagesMergeRef(t *testing.T) {
 	}
 	outs := githubOutputs(t, string(b))
 	var got []checkPackage
-	if err := json.Unmarshal([]byte(outs["packages"]), &got); err != nil {
-		t.Fatalf("packages output %q: %v", outs["packages"], err)
+	if err := json.Unmarshal([]byte(outs["released-packages"]), &got); err != nil {
+		t.Fatalf("packages output %q: %v", outs["released-packages"], err)
 	}
 	want := []checkPackage{
 		{Name: "core", Version: "1.0.1", Tag: "core_v1.0.1", PreviousVersion: "1.0.0", PreviousTag: "core_v1.0.0", Impact: "patch", BumpedBy: []string{}},
