@@ -1,8 +1,9 @@
 // Package check is relman's merge request check: before a merge, it tells
 // whether the merge request carries exactly one impact label, whether that
 // impact fits the target branch's release line, and which version merging
-// it now would release. It is pure: labels, branches and tag names in, a
-// verdict out.
+// it now would release (in a repository of packages: which packages, at
+// which versions, including the dependents its releases bump). It is pure:
+// labels, branches, changed files and tag names in, a verdict out.
 package check
 
 import (
@@ -28,6 +29,9 @@ type Input struct {
 	Releases version.Releases
 	// Stable is the STABLE_RELEASE switch of the target's pipelines.
 	Stable bool
+	// Packages: the repository holds packages released each on its own
+	// (nil: it is released as one). Releases is then not used.
+	Packages *Packages
 }
 
 // Result is the verdict.
@@ -41,6 +45,16 @@ type Result struct {
 	Notes     []string
 	// NotReleaseBranch: the target is no release branch, nothing is released.
 	NotReleaseBranch bool
+
+	// PackageMode: the check ran on the repository's packages; Latest and
+	// Next are then nil, and Packages says what merging does to each.
+	PackageMode bool
+	// Packages are the packages merging touches or releases, dependencies
+	// first: those the merge request changes and those its releases bump.
+	Packages []PackageResult
+	// Outside are the changed files that belong to no package: they carry
+	// no impact.
+	Outside []string
 }
 
 // OK reports whether the check passed.
@@ -62,6 +76,9 @@ func Run(in Input) Result {
 			strings.Join(found, ", ")))
 	}
 
+	if in.Packages != nil {
+		return runPackages(in, r)
+	}
 	line, err := version.LineFromBranch(in.Target, in.DefaultBranch, in.BranchPrefix)
 	if errors.Is(err, version.ErrNotReleaseBranch) {
 		r.NotReleaseBranch = true

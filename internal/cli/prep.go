@@ -14,6 +14,7 @@ type prepOptions struct {
 	snapshot string // prep.SnapshotNext or prep.SnapshotBranch
 	build    buildSystemOptions
 	remote   remoteOptions
+	packages string // the packages setting: a package config refuses the step
 }
 
 func prepCommand(s *settings) (string, step) {
@@ -22,6 +23,7 @@ func prepCommand(s *settings) (string, step) {
 	s.addEnum("snapshot", prep.SnapshotNext, "next: the next minor (or patch on release/N.M) as -SNAPSHOT / .dev0; branch: <branch>-SNAPSHOT, set once", []string{prep.SnapshotNext, prep.SnapshotBranch}).to(&o.snapshot)
 	addBuildSystemSettings(s, &o.build)
 	addRemoteSettings(s, &o.remote)
+	addPackagesSetting(s, &o.packages)
 	return "relman prep-commit: set the next development version on every branch the release touched",
 		func(ctx context.Context, c *job) error { return prepRun(ctx, c, o) }
 }
@@ -39,6 +41,9 @@ func prepRun(ctx context.Context, c *job, o *prepOptions) error {
 		return err
 	}
 	defer k.repo.Close()
+	if err := refusePackages(k, packagesRefusal{"prep-commit", o.packages, o.remote.branchPrefix}); err != nil {
+		return err
+	}
 	v, err := releaseVersion(c, o.version, k.repo, k.head, k.tags)
 	if err != nil {
 		return err

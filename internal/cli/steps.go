@@ -90,7 +90,8 @@ var steps = []stepDef{
 		forms: []form{{"", "on a merge request: require one impact label, preview the version"}},
 		outputs: []OutputInfo{
 			{"impact", "the merge request's impact: `major`, `minor` or `patch`"},
-			{"next-version", "the version the merge request would release if merged now"},
+			{"next-version", "the version the merge request would release if merged now (empty in a repository of packages: see packages)"},
+			{"released-packages", "in a repository of packages, the packages merging now would release, as a JSON list (name, version, tag, previous-version, previous-tag, impact, bumped-by); `[]` when none"},
 		}},
 	// s3: after a release, on the branches that release (s3 sync); the
 	// others inspect or repair, so they are run by hand from the web UI.

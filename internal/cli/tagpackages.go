@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -54,14 +53,14 @@ func tagPackagesRun(ctx context.Context, c *job, o *tagOptions, k *checkout, cfg
 }
 
 // packageSpecs turns the package config into what the tag step needs: each
-// package's tags, dependencies and version file editors.
+// package's tags, dependencies, own version editors and dependency edits.
 func packageSpecs(c *job, cfg *packages.Config) ([]tagstep.Package, error) {
 	warn := func(msg string) { c.rep.Warningf("%s", msg) }
 	var out []tagstep.Package
 	for _, p := range cfg.Packages {
-		editors, err := packageEditors(p, warn)
+		editors, err := p.Editors(warn)
 		if err != nil {
-			return nil, usagef("%s: package %s: %v", cfg.File, p.Name, err)
+			return nil, usagef("%s: %v", cfg.File, err)
 		}
 		spec := tagstep.Package{
 			Name: p.Name, Paths: p.Paths, Tags: p.Tags(), DependsOn: p.DependsOn,
@@ -72,29 +71,14 @@ func packageSpecs(c *job, cfg *packages.Config) ([]tagstep.Package, error) {
 				return editors.At(when).Set(files, v)
 			}
 		}
+		if len(p.DependsOn) > 0 {
+			spec.SetDependencies = func(files versionfile.Files, released map[string]string) ([]versionfile.Change, error) {
+				return cfg.DependencyEdits(files, p, released)
+			}
+		}
 		out = append(out, spec)
 	}
 	return out, nil
-}
-
-// packageEditors are the editors of a package's own version: its build
-// system and version-files, in its home directory.
-func packageEditors(p packages.Package, warn func(string)) (versionfile.Multi, error) {
-	var files []string
-	for _, f := range p.VersionFiles {
-		files = append(files, path.Join(p.Home(), f))
-	}
-	m, err := versionfile.New(versionfile.Config{VersionFiles: files, Warn: warn})
-	if err != nil {
-		return nil, err
-	}
-	switch p.BuildSystem {
-	case "maven":
-		m = append(versionfile.Multi{versionfile.Maven{Root: path.Join(p.Home(), "pom.xml")}}, m...)
-	case "python":
-		m = append(versionfile.Multi{versionfile.Python{Path: path.Join(p.Home(), "VERSION")}}, m...)
-	}
-	return m, nil
 }
 
 // packageOutput is one released package in the packages output.

@@ -314,13 +314,21 @@ func parse(t Tree, file string, raw []byte) (*Config, error) {
 		if entries.Kind != yaml.SequenceNode {
 			l.add(entries.Line, "packages: expected a list of packages, each a mapping with the keys %s", packageKeys)
 		} else {
+			found := len(pkgs)
+			refined := map[string]int{}
 			for _, e := range entries.Content {
 				p, ok := parsePackage(l, e, d)
 				if !ok {
 					continue
 				}
-				// An entry for a discovered package refines it.
-				if i := indexOf(pkgs, p.Name); i >= 0 {
+				// An entry for a discovered package refines it, once;
+				// a second entry of a name is reported by finish.
+				if i := indexOf(pkgs[:found], p.Name); i >= 0 {
+					if prev, twice := refined[p.Name]; twice {
+						l.add(e.Line, "package %s is refined twice (first at line %d): give its settings in one entry", p.Name, prev)
+						continue
+					}
+					refined[p.Name] = e.Line
 					pkgs[i] = refine(pkgs[i], p, e)
 					continue
 				}
@@ -531,7 +539,7 @@ func checkPattern(p string) string {
 	if strings.ContainsAny(rest, "{}") {
 		return "knows only the placeholders {name}, {path} and {version}"
 	}
-	if msg := checkName(strings.ReplaceAll(p, "{version}", "1.0.0")); msg != "" && !strings.Contains(msg, "leading") {
+	if msg := checkName(strings.NewReplacer("{version}", "1.0.0", "{name}", "n", "{path}", "p").Replace(p)); msg != "" {
 		return msg
 	}
 	return ""
@@ -570,13 +578,16 @@ func finish(c *Config) (*Config, error) {
 		byName[p.Name] = p
 	}
 	// Two packages whose tags look alike would read each other's releases.
+	// Each pair is reported once.
+	alike := map[[2]int]bool{}
 	for i := range c.Packages {
 		for j := range c.Packages {
 			a, b := &c.Packages[i], &c.Packages[j]
-			if i == j {
+			if i == j || a.Name == b.Name || alike[[2]int{j, i}] {
 				continue
 			}
 			if _, ok := a.Tags().Parse(b.Tags().Name(one)); ok {
+				alike[[2]int{i, j}] = true
 				l.add(b.Line, "the tags of %s (%s) read as tags of %s (%s): give one of them another tag-pattern", b.Name, b.Tags().Name(one), a.Name, a.TagPattern)
 			}
 		}

@@ -483,6 +483,7 @@ type xnode struct {
 // mref is a dependency or plugin.
 type mref struct {
 	plugin                   bool
+	managed                  bool // in dependencyManagement or pluginManagement
 	group, artifact, version xnode
 }
 
@@ -492,6 +493,7 @@ type pom struct {
 	data            []byte
 	group, artifact xnode
 	version         xnode
+	packaging       xnode
 	hasParent       bool
 	parentGroup     xnode
 	parentArtifact  xnode
@@ -569,14 +571,14 @@ func parsePom(p string, data []byte) (*pom, error) {
 			// time of a large reactor.
 			switch t.Name.Local {
 			case "dependency":
-				if depPath.MatchString(strings.Join(names, "/")) {
+				if j := strings.Join(names, "/"); depPath.MatchString(j) {
 					f.ref = len(out.refs)
-					out.refs = append(out.refs, mref{})
+					out.refs = append(out.refs, mref{managed: strings.Contains(j, "Management/")})
 				}
 			case "plugin", "extension":
-				if pluginPath.MatchString(strings.Join(names, "/")) {
+				if j := strings.Join(names, "/"); pluginPath.MatchString(j) {
 					f.ref = len(out.refs)
-					out.refs = append(out.refs, mref{plugin: true})
+					out.refs = append(out.refs, mref{plugin: true, managed: strings.Contains(j, "Management/")})
 				}
 			case "parent":
 				if len(names) == 2 {
@@ -670,6 +672,8 @@ func (p *pom) assign(names []string, n xnode) {
 			p.artifact = n
 		case "version":
 			p.version = n
+		case "packaging":
+			p.packaging = n
 		}
 	case len(names) == 3 && names[1] == "parent":
 		switch names[2] {

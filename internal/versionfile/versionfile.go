@@ -1,8 +1,12 @@
 // Package versionfile reads and sets the version that a repository's build
 // files carry: the poms of a Maven reactor (what mvn versions:set does), a
-// Python VERSION file, and generic version files (package.json,
-// gradle.properties, pyproject.toml, Chart.yaml, Cargo.toml, or a file and
-// a regular expression).
+// Python VERSION file, a package's versionNumber in sfdx-project.json, and
+// generic version files (package.json, gradle.properties, pyproject.toml,
+// Chart.yaml, Cargo.toml, or a file and a regular expression). For a
+// repository of packages it also points manifests at the new versions of
+// their dependencies (package.json ranges, sfdx-project.json dependencies,
+// go.mod requirements, pom dependencies) and reads what discovering the
+// packages needs (ReadSFDX, ReadNPMPackage, ReadGoMod, MavenReactor).
 //
 // Editors work on file contents, not on the file system: they read through
 // Files (a git tree or a directory) and return the edited files as Changes
