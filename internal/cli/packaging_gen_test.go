@@ -281,6 +281,9 @@ func writeJob(b *strings.Builder, step cli.StepInfo, vars int, inputs []*merged,
 	b.WriteString("  script:\n")
 	if onlyIfReleased {
 		b.WriteString("    - 'if [ \"$RELMAN_RELEASED\" != true ]; then echo \"relman: nothing was released\"; exit 0; fi'\n")
+		// A repository of packages releases no one version: its release
+		// lines are per package, cut by hand (docs/packages.md).
+		b.WriteString("    - 'if [ -z \"$RELMAN_VERSION\" ]; then echo \"relman: packages released ($RELMAN_TAGS): release branches and prep commits are per package, see docs/packages.md\"; exit 0; fi'\n")
 	}
 	fmt.Fprintf(b, "    - relman %s\n", step.Name)
 	b.WriteString("  artifacts:\n    paths: [relman-outputs/]\n    reports:\n      dotenv: relman.env\n")

@@ -263,13 +263,16 @@ func packagesOnce(ctx context.Context, o PackagesOptions, line version.Line, onl
 			continue
 		}
 		imp := st.own
+		var releasedDeps []string
 		for _, d := range st.pkg.DependsOn {
-			ds, ok := byName[d]
-			if !ok || !ds.res.Released || st.pkg.DependencyBump == version.None {
-				continue
+			if ds, ok := byName[d]; ok && ds.res.Released && st.pkg.DependencyBump != version.None {
+				releasedDeps = append(releasedDeps, d)
 			}
-			st.res.BumpedBy = append(st.res.BumpedBy, d)
-			imp = max(imp, min(st.pkg.DependencyBump, version.Minor))
+		}
+		// BumpedBy: the dependencies, when their release decides the
+		// impact (it is above the package's own).
+		if bump := min(st.pkg.DependencyBump, version.Minor); len(releasedDeps) > 0 && bump > imp {
+			st.res.BumpedBy, imp = releasedDeps, bump
 		}
 		st.res.Impact = imp
 		stable := st.pkg.Stable || (o.Stable && imp > version.None)
