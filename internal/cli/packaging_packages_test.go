@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/relman-dev/relman/internal/cli"
 	"github.com/relman-dev/relman/internal/gitrepo/gittest"
 )
 
@@ -128,15 +127,3 @@ func TestGitLabPackagesExample(t *testing.T) {
 	})
 }
 
-// tagOutputs names the tag step's outputs in the catalog.
-func tagOutputs() []string {
-	var out []string
-	for _, st := range cli.Catalog() {
-		if st.Name == "tag" {
-			for _, o := range st.Outputs {
-				out = append(out, o.Name)
-			}
-		}
-	}
-	return out
-}
