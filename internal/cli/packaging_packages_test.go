@@ -126,4 +126,3 @@ func TestGitLabPackagesExample(t *testing.T) {
 		}
 	})
 }
-
