@@ -457,6 +457,12 @@ func TestActionlint(t *testing.T) {
 	if err != nil || len(examples) == 0 {
 		t.Fatalf("no GitHub workflows in examples/github: %v", err)
 	}
+	// The example repositories' own workflows too (examples/sfdx).
+	own, _ := filepath.Glob(filepath.Join(root, "examples", "*", ".github", "workflows", "*.yml"))
+	if len(own) == 0 {
+		t.Fatalf("no workflows in examples/*/.github/workflows")
+	}
+	examples = append(examples, own...)
 	action, err := os.ReadFile(filepath.Join(root, "action.yml"))
 	if err != nil {
 		t.Fatal(err)
