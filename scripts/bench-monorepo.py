@@ -57,6 +57,7 @@ import importlib.util
 import json
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -373,7 +374,7 @@ def generate(repo, a):
             r = rnd.random()
             kind = ("feat" if r < 0.3 else "fix" if r < 0.75 else "perf" if r < 0.78 else
                     "refactor" if r < 0.86 else "test" if r < 0.93 else "chore")
-            if tail and kind not in IMPACT:
+            if kind not in IMPACT and (tail or not a.package_chores):
                 kind = rnd.choice(["feat", "fix"])
             breaking = not tail and rnd.random() < 0.0006
             scope = ",".join(pkgs)
@@ -483,6 +484,67 @@ def generate(repo, a):
     }
 
 
+# ---------------------------------------------------------------- Go modules
+
+def go_modules_config(bare):
+    """relman-packages.yml for a repository of Go modules (a stand-in for
+    --packages go): every module in a subdirectory that has release tags
+    <dir>/vX.Y.Z (for a major-version directory .../v2, <parent>/v2.Y.Z),
+    named by its directory, with depends-on from the requires between them
+    (a requirement that would close a cycle is left out). A module nested in
+    another one is a package too: its files count for both."""
+    files = git(bare, "ls-tree", "-r", "--name-only", "HEAD").splitlines()
+    dirs = sorted(os.path.dirname(f) for f in files if os.path.basename(f) == "go.mod" and os.path.dirname(f))
+    tags = set(git(bare, "tag").split())
+    mods, pattern = {}, {}
+    for d in dirs:
+        m = re.search(r"^module\s+(\S+)", git(bare, "show", f"HEAD:{d}/go.mod"), re.M)
+        major = re.fullmatch(r"(.*)/v([2-9]\d*)", d)
+        prefix = f"{major.group(1)}/v" if major else f"{d}/v"
+        if m and any(t.startswith(prefix) and re.fullmatch(r"\d+\.\d+\.\d+", t[len(prefix):]) for t in tags):
+            mods[m.group(1)] = d
+            pattern[d] = prefix + "{version}"
+    deps = {}
+    for mod, d in mods.items():
+        text = git(bare, "show", f"HEAD:{d}/go.mod")
+        deps[d] = sorted({mods[r] for r in re.findall(r"^\s*(?:require\s+)?(\S+)\s+v\S+", text, re.M) if r in mods and mods[r] != d})
+    dropped, state = 0, {}
+
+    def visit(d):
+        nonlocal dropped
+        state[d] = 1
+        for e in list(deps[d]):
+            if state.get(e) == 1:
+                deps[d].remove(e)
+                dropped += 1
+            elif e not in state:
+                visit(e)
+        state[d] = 2
+    for d in sorted(deps):
+        if d not in state:
+            visit(d)
+    lines = ["# Written by scripts/bench-monorepo.py from the go.mod files.", "packages:"]
+    for d in sorted(deps):
+        lines += [f"  - name: {d}", f"    path: {d}", f"    tag-pattern: \"{pattern[d]}\""]
+        if deps[d]:
+            lines.append("    depends-on: [" + ", ".join(deps[d]) + "]")
+    return "\n".join(lines) + "\n", len(deps), dropped
+
+
+def commit_file(bare, branch, path, data, msg):
+    """Commit path=data on top of branch, in a bare repository."""
+    env = dict(ENV, GIT_INDEX_FILE=os.path.join(bare, "bench-index"))
+    sh = lambda *a, inp=None: subprocess.run(["git", *a], cwd=bare, env=env, input=inp, capture_output=True, text=True, check=True).stdout.strip()
+    blob = sh("hash-object", "-w", "--stdin", inp=data)
+    sh("read-tree", branch)
+    sh("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}")
+    tree = sh("write-tree")
+    c = sh("commit-tree", tree, "-p", branch, "-m", msg)
+    sh("update-ref", f"refs/heads/{branch}", c)
+    os.remove(env["GIT_INDEX_FILE"])
+    return c
+
+
 # ---------------------------------------------------------------- benchmark
 
 def tags_of(repo):
@@ -502,6 +564,8 @@ class Bench:
         src = a.repo
         if not src:
             key = f"monorepo-g{GENERATOR}-c{a.commits}-p{a.packages_count}-e{a.tag_every}-t{a.tail}-s{a.seed}"
+            if not a.package_chores:
+                key += "-nochores"
             src = os.path.join(ROOT, ".cache", "bench", key)
             meta = src + ".json"
             if not os.path.isfile(meta):
@@ -531,6 +595,11 @@ class Bench:
         self.remote = os.path.join(self.tmp, "remote.git")
         git(self.tmp, "clone", "-q", "--bare", "--no-local", src, self.remote)
         self.branch = git(self.remote, "symbolic-ref", "--short", "HEAD")
+        if a.go_modules:
+            cfg, n, dropped = go_modules_config(self.remote)
+            commit_file(self.remote, self.branch, "relman-packages.yml", cfg, "chore: relman-packages.yml (the Go modules)")
+            print(f"pipeline commit: relman-packages.yml with {n} Go modules committed on {self.branch}"
+                  + (f" ({dropped} requirements left out: they closed a cycle)" if dropped else ""))
         self.pipe = git(self.remote, "rev-parse", self.branch)
         if self.meta and self.meta["pipeline"] != self.pipe:
             sys.exit(f"bench: {src} is at {self.pipe}, its description {src}.json says {self.meta['pipeline']}: remove both and rerun")
@@ -595,21 +664,28 @@ class Bench:
         return cmd
 
     def plan(self, work, mode):
-        out = run(self.relman(self.binary, work, mode, "--dry-run"), work)[2]
-        return json.loads(out)
+        """relman's dry run: its JSON outputs, and what its log says it
+        examined (package: latest release, commits since)."""
+        cmd = self.relman(self.binary, work, mode, "--dry-run")
+        p = subprocess.run(cmd, cwd=work, env=ENV, capture_output=True, text=True)
+        if p.returncode != 0:
+            sys.exit(f"bench: {' '.join(cmd)} exited {p.returncode}\n{p.stderr[-2000:]}")
+        examined = re.findall(r"^(.*?): latest release (\S+), (\d+) commits since$", p.stderr, re.M)
+        return json.loads(p.stdout), examined
 
     def expected(self):
         """The tags each mode must push: from the generator, checked against
         relman's own plan; with --repo, the plan."""
         w = self.clone()
-        one = self.plan(w, "one")
+        one, seen = self.plan(w, "one")
+        self.examined_one = seen
         if not one.get("tag"):
             sys.exit(f"bench: relman plans no one-package release at {self.pipe[:12]}: {one.get('reason', one)}")
         self.exp_one = [one["tag"]]
         self.exp_pkgs = None
         if self.per_package:
-            p = self.plan(w, "packages")
-            pkgs = p.get("packages") or []
+            p, self.examined = self.plan(w, "packages")
+            pkgs = p.get("released-packages") or []
             if isinstance(pkgs, str):
                 pkgs = json.loads(pkgs or "[]")
             self.exp_pkgs = sorted(x["tag"] for x in pkgs)
@@ -689,10 +765,17 @@ class Bench:
         return res
 
 
+def brief(items, n=10):
+    """A list for a line of output: the first n items."""
+    return ", ".join(items[:n]) + (f" and {len(items) - n} more" if len(items) > n else "")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repo", help="a clone to benchmark on instead of the generated repository")
     ap.add_argument("--packages", default="", help="the packages setting for the per-package runs (with --repo: go, npm, sfdx, maven, a config path)")
+    ap.add_argument("--go-modules", action="store_true",
+                    help="with --repo: commit a relman-packages.yml of the repository's Go modules as the pipeline commit (a stand-in for --packages go)")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--baseline", help="another relman binary whose one-package tag step runs the same way")
     ap.add_argument("--commits", type=int, default=15000)
@@ -700,6 +783,9 @@ def main():
     ap.add_argument("--tag-every", type=int, default=200, help="commits between two release pipelines")
     ap.add_argument("--tail", type=int, default=30, help="commits after the last pipeline, on the 3 packages and shared files")
     ap.add_argument("--seed", type=int, default=17)
+    ap.add_argument("--no-package-chores", dest="package_chores", action="store_false",
+                    help="every commit that touches a package is a feat, fix or perf (as with impact labels, where a merge request "
+                    "without one fails the job): no package has unreleased changes, so the measured pipeline examines only the 3 it releases")
     a = ap.parse_args()
     if a.packages_count < 50 and not a.repo:
         sys.exit("bench: --packages-count must be at least 50")
@@ -707,8 +793,12 @@ def main():
     try:
         b.expected()
         print(f"pipeline commit {b.pipe[:12]} on {b.branch}: one package releases {', '.join(b.exp_one)}; "
-              + (f"per package: {', '.join(b.exp_pkgs)}" if b.per_package else
+              + (f"per package: {brief(b.exp_pkgs)}" if b.per_package else
                  "this relman has no --packages setting yet: only the one-package step runs"))
+        print(f"  one package walks {', '.join(f'{n} commits since {t}' for _, t, n in b.examined_one)}")
+        if b.per_package:
+            print(f"  per package, {len(b.examined)} packages have files changed since their latest release and are examined: "
+                  + brief([f"{p} ({n} commits since {t})" for p, t, n in b.examined]))
         rows = {}
         for i in range(a.runs + 1):  # the first run warms the page cache
             r = b.iteration(i)
@@ -720,7 +810,9 @@ def main():
         print("| step | wall (median) | wall (min–max) | peak RSS |")
         print("|---|---|---|---|")
         med = {}
-        for k, v in rows.items():
+        def order(k):
+            return (not k.startswith("plan"), not k.startswith("tag"), "packages" not in k, "baseline" in k, k)
+        for k, v in sorted(rows.items(), key=lambda kv: order(kv[0])):
             ts = [x[0] for x in v]
             med[k] = statistics.median(ts)
             print(f"| {k} | {med[k]:.3f} s | {min(ts):.3f}–{max(ts):.3f} s | {max(x[1] for x in v) / 1024:.0f} MiB |")
