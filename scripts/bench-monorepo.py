@@ -685,7 +685,7 @@ class Bench:
         p = subprocess.run(cmd, cwd=work, env=ENV, capture_output=True, text=True)
         if p.returncode != 0:
             sys.exit(f"bench: {' '.join(cmd)} exited {p.returncode}\n{p.stderr[-2000:]}")
-        examined = re.findall(r"^(.*?): latest release (\S+), (\d+) commits since$", p.stderr, re.M)
+        examined = re.findall(r"^(.*?): latest release (.+?), (\d+) commits since$", p.stderr, re.M)
         return json.loads(p.stdout), examined
 
     def expected(self):
