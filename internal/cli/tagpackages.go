@@ -26,6 +26,7 @@ func tagPackagesRun(ctx context.Context, c *job, o *tagOptions, k *checkout, cfg
 	c.rep.Infof("%d packages from %s: %s", len(cfg.Packages), cfg.File, strings.Join(cfg.Names(), ", "))
 	res, err := tagstep.RunPackages(ctx, tagstep.PackagesOptions{
 		Options: single, Packages: specs, Author: k.ident.author, Committer: k.ident.committer,
+		ConfigFiles: cfg.Sources(),
 	})
 	if errors.Is(err, tagstep.ErrPackageBranch) {
 		return usageError{err}

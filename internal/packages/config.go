@@ -112,6 +112,10 @@ type Config struct {
 	// Packages, dependencies before the packages that depend on them
 	// (ties by name).
 	Packages []Package
+	// Config is the package config read ("" for a discovery alone), and
+	// Discovered the package manager the packages were read from ("" for
+	// none): see Sources.
+	Config, Discovered string
 }
 
 // Find returns the package named name.
@@ -122,6 +126,29 @@ func (c *Config) Find(name string) (*Package, bool) {
 		}
 	}
 	return nil, false
+}
+
+// Sources are the files that declare the packages: the package config,
+// and the manifests of the package manager it discovers them from. Where
+// they are the same at two commits, so are the packages. Empty when they
+// cannot be named (Go modules, found by listing directories).
+func (c *Config) Sources() []string {
+	var out []string
+	if c.Config != "" {
+		out = append(out, c.Config)
+	}
+	switch c.Discovered {
+	case "":
+	case "sfdx":
+		out = append(out, "sfdx-project.json")
+	case "npm":
+		out = append(out, "package.json", "pnpm-workspace.yaml")
+	case "maven":
+		out = append(out, "pom.xml")
+	default:
+		return nil
+	}
+	return out
 }
 
 // Names lists the packages' names in order.
@@ -165,7 +192,7 @@ func Load(t Tree, setting string) (*Config, error) {
 			if err != nil {
 				return nil, err
 			}
-			return finish(&Config{File: discoveryFile(d), Packages: pkgs})
+			return finish(&Config{File: discoveryFile(d), Packages: pkgs, Discovered: d})
 		}
 	}
 	file := setting
@@ -346,7 +373,7 @@ func parse(t Tree, file string, raw []byte) (*Config, error) {
 	if err := l.err(); err != nil {
 		return nil, err
 	}
-	return &Config{File: file, Packages: pkgs}, nil
+	return &Config{File: file, Packages: pkgs, Config: file, Discovered: discovery}, nil
 }
 
 // refine applies a config entry to a discovered package: the keys the

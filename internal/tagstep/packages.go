@@ -62,6 +62,11 @@ type PackagesOptions struct {
 	Packages []Package
 	// Author and Committer sign the release commit.
 	Author, Committer func() object.Signature
+	// ConfigFiles are the files the packages are declared in
+	// (relman-packages.yml, sfdx-project.json...): an earlier pipeline
+	// bounds the changes only where they were the same (see
+	// lastPipeline).
+	ConfigFiles []string
 }
 
 // PackageResult is what the step did with one package: a Result as the
@@ -251,7 +256,13 @@ func packagesOnce(ctx context.Context, o PackagesOptions, line version.Line, onl
 		}
 	}
 
-	if err := collectPackageChanges(ctx, o, out, states); err != nil {
+	var bound plumbing.Hash
+	if only == "" {
+		if bound, err = lastPipeline(ctx, o, states); err != nil {
+			return nil, err
+		}
+	}
+	if err := collectPackageChanges(ctx, o, out, states, bound); err != nil {
 		return nil, err
 	}
 
@@ -480,6 +491,75 @@ func changedSince(repo *gitrepo.Repo, st *pkgState, head plumbing.Hash) (bool, e
 	return true, nil
 }
 
+// pipelineSearch bounds the first-parent commits lastPipeline reads.
+const pipelineSearch = 1000
+
+// lastPipeline is the newest commit of the branch's first-parent chain
+// (the pipeline commit itself included) from which an earlier pipeline of
+// this branch released packages: the commit of a package's latest release,
+// or the parent of relman's release commit it points at. That pipeline
+// examined every package of the same package config, and released each
+// that had a change with an impact: the changes before it are spent, for
+// released packages and for the others alike. So each package's changes
+// are read only since then (as well as since its own latest release), and
+// a package whose files only chores changed since its release long ago
+// does not cost its whole history at every pipeline. A pipeline that
+// failed (an unlabeled merge request) left no tag, so it bounds nothing.
+// ZeroHash when there is none, or when the package config differs there.
+func lastPipeline(ctx context.Context, o PackagesOptions, states []*pkgState) (plumbing.Hash, error) {
+	released := map[plumbing.Hash]bool{}
+	for _, st := range states {
+		if !st.hasLatest {
+			continue
+		}
+		released[st.latestAt] = true
+		if c, err := o.Repo.Commit(st.latestAt); err == nil && len(c.ParentHashes) == 1 && strings.Contains(c.Message, "\n"+ReleaseTrailer+": ") {
+			released[c.ParentHashes[0]] = true
+		}
+	}
+	if len(released) == 0 {
+		return plumbing.ZeroHash, nil
+	}
+	h := o.Commit
+	for range pipelineSearch {
+		if err := ctx.Err(); err != nil {
+			return plumbing.ZeroHash, err
+		}
+		if released[h] {
+			break
+		}
+		c, err := o.Repo.Commit(h)
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		if len(c.ParentHashes) == 0 {
+			return plumbing.ZeroHash, nil
+		}
+		h = c.ParentHashes[0]
+	}
+	if !released[h] {
+		return plumbing.ZeroHash, nil
+	}
+	for _, f := range o.ConfigFiles {
+		a, okA, err := o.Repo.PathHash(o.Commit, f)
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		b, okB, err := o.Repo.PathHash(h, f)
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		if okA != okB || a != b {
+			o.Log.Infof("%s changed since the pipeline of %s: every package's changes are read since its own latest release", f, short(h))
+			return plumbing.ZeroHash, nil
+		}
+	}
+	if len(o.ConfigFiles) == 0 {
+		return plumbing.ZeroHash, nil
+	}
+	return h, nil
+}
+
 // group is the packages whose releases bound their changes alike: one walk.
 type group struct {
 	states []*pkgState
@@ -490,7 +570,7 @@ type group struct {
 // one walk per set of release commits (packages released together share
 // one), one forge listing, and for each change the packages its diff
 // against its first parent touches.
-func collectPackageChanges(ctx context.Context, o PackagesOptions, out *PackagesResult, states []*pkgState) error {
+func collectPackageChanges(ctx context.Context, o PackagesOptions, out *PackagesResult, states []*pkgState, bound plumbing.Hash) error {
 	groups := map[string]*group{}
 	var keys []string
 	for _, st := range states {
@@ -504,6 +584,11 @@ func collectPackageChanges(ctx context.Context, o PackagesOptions, out *Packages
 				return err
 			}
 			exclude = append(exclude, p.Commit)
+		}
+		if !bound.IsZero() && st.hasLatest {
+			// A package without a release yet may be new since that
+			// pipeline: its changes are read from the beginning.
+			exclude = append(exclude, bound)
 		}
 		key := hashKey(exclude)
 		g, ok := groups[key]
