@@ -27,7 +27,7 @@ func (r *Repo) PathHash(commit plumbing.Hash, p string) (h plumbing.Hash, ok boo
 	}
 	parts := strings.Split(path.Clean(p), "/")
 	for i, name := range parts {
-		t, err := r.git.TreeObject(h)
+		t, err := r.tree(h)
 		if err != nil {
 			return plumbing.ZeroHash, false, fmt.Errorf("tree %s: %w", h, err)
 		}
@@ -86,7 +86,7 @@ func (r *Repo) diffTrees(dir string, a, b plumbing.Hash, stop func(string) bool,
 		if h.IsZero() {
 			return m, nil
 		}
-		t, err := r.git.TreeObject(h)
+		t, err := r.tree(h)
 		if err != nil {
 			return nil, fmt.Errorf("tree %s: %w", h, err)
 		}
@@ -151,4 +151,29 @@ func (r *Repo) diffTrees(dir string, a, b plumbing.Hash, stop func(string) bool,
 		}
 	}
 	return nil
+}
+
+// treeCacheSize bounds the decoded trees tree keeps: the trees of the
+// paths down to the packages, read for every package and every change.
+const treeCacheSize = 4096
+
+// tree reads a tree, decoded once per run while the cache has room.
+func (r *Repo) tree(h plumbing.Hash) (*object.Tree, error) {
+	r.treeMu.Lock()
+	t, ok := r.trees[h]
+	r.treeMu.Unlock()
+	if ok {
+		return t, nil
+	}
+	t, err := r.git.TreeObject(h)
+	if err != nil {
+		return nil, err
+	}
+	r.treeMu.Lock()
+	if r.trees == nil || len(r.trees) >= treeCacheSize {
+		r.trees = make(map[plumbing.Hash]*object.Tree, 64)
+	}
+	r.trees[h] = t
+	r.treeMu.Unlock()
+	return t, nil
 }

@@ -3,6 +3,9 @@ package gitrepo_test
 import (
 	"context"
 	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -151,5 +154,56 @@ func TestPushTagsAtomic(t *testing.T) {
 	// The same push again: nothing to send.
 	if pushed, err := r.PushTagsChecked(ctx, "origin", gitrepo.Auth{}, []string{"api_v1.0.0", "web@1.0.0"}, nil); err != nil || pushed {
 		t.Errorf("the same push again: %v %v, want nothing pushed", pushed, err)
+	}
+}
+
+// TestPeelCommitFromPackedRefs: a clone made by git has its tags in
+// packed-refs with the commits they name ("^" lines); PeelCommit reads
+// them and agrees with Peel, and a packed-refs that does not say it is
+// peeled is not trusted.
+func TestPeelCommitFromPackedRefs(t *testing.T) {
+	g := gittest.New(t)
+	a := g.Commit("main", "a", map[string]string{"a": "1"})
+	g.Tag("core_v1.0.0", a, true)
+	b := g.Commit("main", "b", map[string]string{"a": "2"})
+	g.Tag("core_v1.1.0", b, true)
+	g.Tag("light", b, false)
+	g.Push()
+	dir := t.TempDir()
+	if out, err := exec.Command("git", "clone", "-q", "--no-checkout", g.Remote, dir).CombinedOutput(); err != nil {
+		t.Fatalf("git clone: %v\n%s", err, out)
+	}
+	packed, err := os.ReadFile(filepath.Join(dir, ".git", "packed-refs"))
+	if err != nil || !strings.Contains(string(packed), "\n^") {
+		t.Fatalf("git's clone has no peeled packed-refs: %v\n%s", err, packed)
+	}
+	for _, trusted := range []bool{true, false} {
+		if !trusted {
+			// A forged "^" line under a header without the peeled trait.
+			forged := strings.Replace(string(packed), "peeled", "sorted", 1)
+			forged = strings.ReplaceAll(forged, "^"+a.String(), "^"+b.String())
+			if err := os.WriteFile(filepath.Join(dir, ".git", "packed-refs"), []byte(forged), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r, err := gitrepo.Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tags, err := r.Tags()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]plumbing.Hash{"core_v1.0.0": a, "core_v1.1.0": b, "light": b}
+		for _, tg := range tags {
+			c, err := r.PeelCommit(tg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c != want[tg.Name] {
+				t.Errorf("trusted=%v: PeelCommit(%s) = %s, want %s", trusted, tg.Name, c, want[tg.Name])
+			}
+		}
+		r.Close()
 	}
 }

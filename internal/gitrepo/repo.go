@@ -32,6 +32,11 @@ type Repo struct {
 
 	peelMu sync.Mutex
 	peeled map[plumbing.Hash]plumbing.Hash // tag object → the commit it names (Peel)
+	// packedRead: packed-refs' peeled lines are in peeled.
+	packedRead bool
+
+	treeMu sync.Mutex
+	trees  map[plumbing.Hash]*object.Tree // decoded trees (see tree)
 }
 
 // objectCacheSize bounds the decoded objects kept in memory (go-git's

@@ -1,7 +1,11 @@
 package gitrepo
 
 import (
+	"bufio"
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -34,7 +38,62 @@ func (r *Repo) Tags() ([]Tag, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list tags: %w", err)
 	}
+	r.readPackedPeels()
 	return tags, nil
+}
+
+// readPackedPeels remembers the commits that packed-refs says annotated
+// tags name: git writes them ("^COMMIT" after the tag's line, with the
+// "peeled" trait) when it packs refs, as every clone does. PeelCommit
+// then reads no tag object for them.
+func (r *Repo) readPackedPeels() {
+	r.peelMu.Lock()
+	done := r.packedRead
+	r.packedRead = true
+	r.peelMu.Unlock()
+	if done {
+		return
+	}
+	f, err := os.Open(filepath.Join(r.gitDir, "packed-refs"))
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	var last plumbing.Hash
+	trusted := false
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "# pack-refs with:"):
+			trusted = slices.Contains(strings.Fields(line), "peeled")
+		case strings.HasPrefix(line, "^") && trusted && !last.IsZero():
+			if c := strings.TrimSpace(line[1:]); plumbing.IsHash(c) {
+				r.rememberPeel(last, plumbing.NewHash(c))
+			}
+			last = plumbing.ZeroHash
+		default:
+			h, name, ok := strings.Cut(line, " ")
+			last = plumbing.ZeroHash
+			if ok && strings.HasPrefix(name, "refs/tags/") && plumbing.IsHash(h) {
+				last = plumbing.NewHash(h)
+			}
+		}
+	}
+}
+
+// PeelCommit is the commit a tag names, without its message: from what
+// Peel or packed-refs told already, else by Peel.
+func (r *Repo) PeelCommit(t Tag) (plumbing.Hash, error) {
+	if c, ok := r.peeledCommit(t.Ref); ok {
+		return c, nil
+	}
+	p, err := r.Peel(t)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	return p.Commit, nil
 }
 
 // Tag looks up one tag by name; ok is false when there is none.

@@ -215,11 +215,9 @@ func packagesOnce(ctx context.Context, o PackagesOptions, line version.Line, onl
 		st.res = &PackageResult{Name: p.Name, Result: &Result{Line: line, Branch: o.Branch, Source: o.Commit, DryRun: o.DryRun}}
 		if st.latest, st.hasLatest = st.rel.latestIn(line); st.hasLatest {
 			st.res.Previous, st.res.PreviousTag = st.latest.v, st.latest.tag.Name
-			pt, err := o.Repo.Peel(st.latest.tag)
-			if err != nil {
+			if st.latestAt, err = o.Repo.PeelCommit(st.latest.tag); err != nil {
 				return nil, err
 			}
-			st.latestAt = pt.Commit
 		}
 		states = append(states, st)
 		byName[p.Name] = st
@@ -352,10 +350,7 @@ func packagesOnce(ctx context.Context, o PackagesOptions, line version.Line, onl
 
 	// A tag of that name must not exist on other content.
 	for _, p := range released {
-		t, exists, err := o.Repo.Tag(p.Tag)
-		if err != nil {
-			return nil, err
-		}
+		t, exists := ix.refs[p.Tag] // the tags listed above: packed-refs is not read again
 		if !exists {
 			continue
 		}
@@ -433,10 +428,7 @@ func allExisting(ps []*PackageResult) bool {
 
 func deleteTags(o PackagesOptions, names []string) {
 	for _, n := range names {
-		if _, ok, _ := o.Repo.Tag(n); !ok {
-			continue
-		}
-		if err := o.Repo.DeleteLocalTag(n); err != nil {
+		if err := o.Repo.DeleteLocalTag(n); err != nil && !errors.Is(err, plumbing.ErrReferenceNotFound) {
 			o.Log.Warningf("%v", err)
 		}
 	}
@@ -579,11 +571,11 @@ func collectPackageChanges(ctx context.Context, o PackagesOptions, out *Packages
 		}
 		var exclude []plumbing.Hash
 		for _, r := range st.rel.in(out.Line) {
-			p, err := o.Repo.Peel(r.tag)
+			c, err := o.Repo.PeelCommit(r.tag)
 			if err != nil {
 				return err
 			}
-			exclude = append(exclude, p.Commit)
+			exclude = append(exclude, c)
 		}
 		if !bound.IsZero() && st.hasLatest {
 			// A package without a release yet may be new since that
@@ -1037,8 +1029,11 @@ func remoteAheadPackages(o PackagesOptions, local []gitrepo.Tag, remote map[stri
 		have[t.Name] = t.Ref
 	}
 	for name, h := range remote {
+		if have[name] == h {
+			continue
+		}
 		for _, p := range o.Packages {
-			if _, ok := p.Tags.Parse(name); ok && have[name] != h {
+			if _, ok := p.Tags.Parse(name); ok {
 				return &remoteAheadError{tag: name}
 			}
 		}

@@ -195,21 +195,21 @@ func once(ctx context.Context, o Options, line version.Line) (*Result, error) {
 	var again *release
 	var againCommit plumbing.Hash
 	for _, r := range rel.in(line) {
-		p, err := o.Repo.Peel(r.tag)
+		commit, err := o.Repo.PeelCommit(r.tag)
 		if err != nil {
 			return nil, err
 		}
-		exclude = append(exclude, p.Commit)
+		exclude = append(exclude, commit)
 		if again != nil && !r.v.GreaterThan(again.v) {
 			continue
 		}
-		same, err := o.BuildSystem.SameRelease(o.Repo, p.Commit, o.Commit)
+		same, err := o.BuildSystem.SameRelease(o.Repo, commit, o.Commit)
 		if err != nil {
 			return nil, err
 		}
 		if same {
 			again = &release{v: r.v, tag: r.tag}
-			againCommit = p.Commit
+			againCommit = commit
 		}
 	}
 	// A re-run changes nothing, except that STABLE_RELEASE turns a 0.x
@@ -385,10 +385,10 @@ func remoteAhead(o Options, local []gitrepo.Tag, remote map[string]plumbing.Hash
 		have[t.Name] = t.Ref
 	}
 	for name, h := range remote {
-		if _, ok := o.Tags.Parse(name); !ok {
+		if have[name] == h {
 			continue
 		}
-		if have[name] != h {
+		if _, ok := o.Tags.Parse(name); ok {
 			return &remoteAheadError{tag: name}
 		}
 	}
