@@ -1,6 +1,11 @@
 package version
 
-import "github.com/Masterminds/semver/v3"
+import (
+	"strconv"
+	"strings"
+
+	"github.com/Masterminds/semver/v3"
+)
 
 // Release is a release tag and its version.
 type Release struct {
@@ -22,6 +27,13 @@ func ReleasesOf(tagNames []string, prefix string) Releases {
 func better(a, b Release) bool {
 	if c := a.Version.Compare(b.Version); c != 0 {
 		return c > 0
+	}
+	// Builds of one version (sfp's core_v1.2.0.9 and core_v1.2.0.10):
+	// the higher build.
+	if pa, ba, ok := cutBuild(a.Tag); ok {
+		if pb, bb, ok := cutBuild(b.Tag); ok && pa == pb && ba != bb {
+			return ba > bb
+		}
 	}
 	if len(a.Tag) != len(b.Tag) {
 		return len(a.Tag) < len(b.Tag)
@@ -54,4 +66,18 @@ func (rs Releases) NewestOfKind(l Line) bool {
 		return ok && top.Version.Minor() == l.Minor
 	}
 	return false
+}
+
+// cutBuild splits a tag ending in ".N" (digits) into what is before the
+// number and the number.
+func cutBuild(tag string) (prefix string, build uint64, ok bool) {
+	i := strings.LastIndexByte(tag, '.')
+	if i < 0 {
+		return "", 0, false
+	}
+	n, err := strconv.ParseUint(tag[i+1:], 10, 64)
+	if err != nil {
+		return "", 0, false
+	}
+	return tag[:i], n, true
 }

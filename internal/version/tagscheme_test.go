@@ -120,3 +120,15 @@ func TestTagSchemeBuilds(t *testing.T) {
 		t.Errorf("after core_v1.2.0 the next tag is %s, want core_v1.3.0", got)
 	}
 }
+
+// TestLatestOfBuilds: of two builds of one version, the latest release is
+// the higher build (numerically), not the shorter tag name.
+func TestLatestOfBuilds(t *testing.T) {
+	s := PatternScheme("{name}_v{version}", "core")
+	s.Builds = true
+	rs := s.Releases([]string{"core_v1.2.0.9", "core_v1.2.0.10", "core_v1.1.0.30"})
+	got, ok := rs.LatestIn(Line{Kind: MainLine})
+	if !ok || got.Tag != "core_v1.2.0.10" {
+		t.Errorf("latest = %+v, want core_v1.2.0.10", got)
+	}
+}
