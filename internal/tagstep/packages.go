@@ -337,7 +337,7 @@ func packagesOnce(ctx context.Context, o PackagesOptions, line version.Line, onl
 	}
 
 	if o.DryRun {
-		if err := checkRemotePackages(ctx, o, tags); err != nil {
+		if err := checkRemote(ctx, o.Options, tags, o.isRelease); err != nil {
 			return nil, err
 		}
 	}
@@ -382,7 +382,7 @@ func packagesOnce(ctx context.Context, o PackagesOptions, line version.Line, onl
 		}
 	}
 	pushed, err := o.Repo.PushTagsChecked(ctx, o.Remote, o.Auth, out.Tags, func(remote map[string]plumbing.Hash) error {
-		return remoteAheadPackages(o, tags, remote)
+		return remoteAhead(tags, remote, o.isRelease)
 	})
 	if err != nil {
 		// Nothing may stay half-done: the tags exist only with their push.
@@ -1005,38 +1005,12 @@ func releaseCommit(o PackagesOptions, out *PackagesResult, states []*pkgState) e
 	return nil
 }
 
-// checkRemotePackages is checkRemote for every package's tags.
-func checkRemotePackages(ctx context.Context, o PackagesOptions, local []gitrepo.Tag) error {
-	if o.Remote == "" {
-		return nil
-	}
-	remote, err := o.Repo.RemoteTags(ctx, o.Remote, o.Auth)
-	if err != nil {
-		o.Log.Warningf("dry run: could not compare with the remote's tags: %v", err)
-		return nil
-	}
-	if err := remoteAheadPackages(o, local, remote); err != nil {
-		o.Log.Warningf("%v: fetch the tags (the dry run does not)", err)
-	}
-	return nil
-}
-
-// remoteAheadPackages compares the remote's release tags of every package
-// with the local ones.
-func remoteAheadPackages(o PackagesOptions, local []gitrepo.Tag, remote map[string]plumbing.Hash) error {
-	have := map[string]plumbing.Hash{}
-	for _, t := range local {
-		have[t.Name] = t.Ref
-	}
-	for name, h := range remote {
-		if have[name] == h {
-			continue
-		}
-		for _, p := range o.Packages {
-			if _, ok := p.Tags.Parse(name); ok {
-				return &remoteAheadError{tag: name}
-			}
+// isRelease says whether a tag is a release tag of any package.
+func (o PackagesOptions) isRelease(name string) bool {
+	for _, p := range o.Packages {
+		if _, ok := p.Tags.Parse(name); ok {
+			return true
 		}
 	}
-	return nil
+	return false
 }

@@ -272,7 +272,7 @@ func once(ctx context.Context, o Options, line version.Line) (*Result, error) {
 	// its push, on the tags the push session sees just before it sends
 	// (one listing of the remote instead of two, and the narrowest window).
 	if o.DryRun {
-		if err := checkRemote(ctx, o, tags); err != nil {
+		if err := checkRemote(ctx, o, tags, o.isRelease); err != nil {
 			return nil, err
 		}
 	}
@@ -312,7 +312,7 @@ func once(ctx context.Context, o Options, line version.Line) (*Result, error) {
 		return nil, err
 	}
 	pushed, err := o.Repo.PushTagChecked(ctx, o.Remote, o.Auth, res.Tag, func(remote map[string]plumbing.Hash) error {
-		return remoteAhead(o, tags, remote)
+		return remoteAhead(tags, remote, o.isRelease)
 	})
 	if err == nil && !pushed {
 		// The remote already had this very tag object: another pipeline
@@ -354,8 +354,9 @@ func existing(o Options, res *Result, tag string, commit plumbing.Hash) (*Result
 }
 
 // checkRemote compares the remote's release tags with the local ones (a
-// dry run: it only warns when the remote is ahead).
-func checkRemote(ctx context.Context, o Options, local []gitrepo.Tag) error {
+// dry run: it only warns when the remote is ahead). isRelease says which
+// tags are release tags.
+func checkRemote(ctx context.Context, o Options, local []gitrepo.Tag, isRelease func(string) bool) error {
 	if o.Remote == "" {
 		return nil
 	}
@@ -364,7 +365,7 @@ func checkRemote(ctx context.Context, o Options, local []gitrepo.Tag) error {
 		o.Log.Warningf("dry run: could not compare with the remote's tags: %v", err)
 		return nil
 	}
-	if err := remoteAhead(o, local, remote); err != nil {
+	if err := remoteAhead(local, remote, isRelease); err != nil {
 		o.Log.Warningf("%v: fetch the tags (the dry run does not)", err)
 	}
 	return nil
@@ -379,20 +380,23 @@ func (e *remoteAheadError) Error() string {
 }
 
 // remoteAhead compares the remote's release tags with the local ones.
-func remoteAhead(o Options, local []gitrepo.Tag, remote map[string]plumbing.Hash) error {
-	have := map[string]plumbing.Hash{}
+func remoteAhead(local []gitrepo.Tag, remote map[string]plumbing.Hash, isRelease func(string) bool) error {
+	have := make(map[string]plumbing.Hash, len(local))
 	for _, t := range local {
 		have[t.Name] = t.Ref
 	}
 	for name, h := range remote {
-		if have[name] == h {
-			continue
-		}
-		if _, ok := o.Tags.Parse(name); ok {
+		if have[name] != h && isRelease(name) {
 			return &remoteAheadError{tag: name}
 		}
 	}
 	return nil
+}
+
+// isRelease says whether a tag is a release tag of the scheme.
+func (o Options) isRelease(name string) bool {
+	_, ok := o.Tags.Parse(name)
+	return ok
 }
 
 // since bounds the forge listing: a merge request lands no earlier than
