@@ -329,7 +329,7 @@ func packagesOnce(ctx context.Context, o PackagesOptions, line version.Line, onl
 	}
 	if len(released) == 0 {
 		out.Reason = "no package has changes since its latest release"
-		if len(out.Packages) > 0 && allExisting(out.Packages) {
+		if len(out.Packages) > 0 && anyExisting(out.Packages) {
 			out.Reason = "every package released from this commit is released already: nothing to do"
 		}
 		o.Log.Infof("nothing to release: %s", out.Reason)
@@ -416,14 +416,14 @@ func (st *pkgState) forcedStable() bool {
 	return st.pkg.Stable && !st.res.Existing && (!st.hasLatest || st.latest.v.Major() == 0)
 }
 
-func allExisting(ps []*PackageResult) bool {
-	n := 0
+// anyExisting: some package is released from this commit already.
+func anyExisting(ps []*PackageResult) bool {
 	for _, p := range ps {
 		if p.Existing {
-			n++
+			return true
 		}
 	}
-	return n > 0
+	return false
 }
 
 func deleteTags(o PackagesOptions, names []string) {
@@ -445,7 +445,12 @@ func sameReleaseCommit(repo *gitrepo.Repo, tagged, source plumbing.Hash) (bool, 
 	if err != nil {
 		return false, err
 	}
-	return len(c.ParentHashes) == 1 && c.ParentHashes[0] == source && strings.Contains(c.Message, "\n"+ReleaseTrailer+": "), nil
+	return isReleaseCommit(c) && c.ParentHashes[0] == source, nil
+}
+
+// isReleaseCommit: c is relman's release commit, on one parent.
+func isReleaseCommit(c *object.Commit) bool {
+	return len(c.ParentHashes) == 1 && strings.Contains(c.Message, "\n"+ReleaseTrailer+": ")
 }
 
 // changedSince reports whether the package's files at head differ from its
@@ -457,7 +462,7 @@ func changedSince(repo *gitrepo.Repo, st *pkgState, head plumbing.Hash) (bool, e
 		return true, nil
 	}
 	bases := []plumbing.Hash{st.latestAt}
-	if c, err := repo.Commit(st.latestAt); err == nil && len(c.ParentHashes) == 1 && strings.Contains(c.Message, "\n"+ReleaseTrailer+": ") {
+	if c, err := repo.Commit(st.latestAt); err == nil && isReleaseCommit(c) {
 		bases = append(bases, c.ParentHashes[0])
 	}
 	for _, base := range bases {
@@ -505,7 +510,7 @@ func lastPipeline(ctx context.Context, o PackagesOptions, states []*pkgState) (p
 			continue
 		}
 		released[st.latestAt] = true
-		if c, err := o.Repo.Commit(st.latestAt); err == nil && len(c.ParentHashes) == 1 && strings.Contains(c.Message, "\n"+ReleaseTrailer+": ") {
+		if c, err := o.Repo.Commit(st.latestAt); err == nil && isReleaseCommit(c) {
 			released[c.ParentHashes[0]] = true
 		}
 	}
