@@ -49,30 +49,7 @@ func tagReport(r *tagstep.Result, l tagstep.NotesOptions, dryRunFlag bool, remot
 			fmt.Fprintf(&b, "  commit:   %s (version commit on %s)\n", r.Commit.String()[:12], r.Source.String()[:12])
 		}
 	}
-	if len(r.Changes) > 0 {
-		fmt.Fprintf(&b, "\nChanges (%d):\n", len(r.Changes))
-		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "  CHANGE\tIMPACT\tAUTHOR\tTITLE")
-		limit := l.Limit
-		if limit <= 0 {
-			limit = 50
-		}
-		for i, ch := range r.Changes {
-			if i == limit {
-				fmt.Fprintf(tw, "  …\t\t\tand %d more\n", len(r.Changes)-limit)
-				break
-			}
-			ref := ch.Commit
-			if len(ref) > 7 {
-				ref = ref[:7]
-			}
-			if ch.Kind == "merge-request" {
-				ref = l.Ref(ch.Number)
-			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", ref, ch.Impact, cell(ch.Author, 24), cell(ch.Title, 72))
-		}
-		tw.Flush()
-	}
+	changesTable(&b, r.Changes, l, "AUTHOR", func(ch tagstep.Change) string { return cell(ch.Author, 24) })
 	if n := len(r.Unattributed); n > 0 {
 		fmt.Fprintf(&b, "\n%d commits belong to no merge request and carry no impact.\n", n)
 	}
@@ -92,6 +69,40 @@ func tagReport(r *tagstep.Result, l tagstep.NotesOptions, dryRunFlag bool, remot
 		b.WriteString("merge a change with an impact (a feat or fix commit, an Impact: trailer, or an impact label), then run again.\n")
 	}
 	return b.String()
+}
+
+// changesTable writes the table of changes, at most the notes limit: the
+// change, its impact, a column (AUTHOR, or PACKAGES) and its title.
+func changesTable(b *strings.Builder, changes []tagstep.Change, l tagstep.NotesOptions, column string, value func(tagstep.Change) string) {
+	if len(changes) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\nChanges (%d):\n", len(changes))
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "  CHANGE\tIMPACT\t%s\tTITLE\n", column)
+	limit := l.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	for i, ch := range changes {
+		if i == limit {
+			fmt.Fprintf(tw, "  …\t\t\tand %d more\n", len(changes)-limit)
+			break
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", changeRef(ch, l), ch.Impact, value(ch), cell(ch.Title, 72))
+	}
+	tw.Flush()
+}
+
+// changeRef is how a report names a change: !12 / #12, or a short commit.
+func changeRef(ch tagstep.Change, l tagstep.NotesOptions) string {
+	if ch.Kind == "merge-request" {
+		return l.Ref(ch.Number)
+	}
+	if len(ch.Commit) > 7 {
+		return ch.Commit[:7]
+	}
+	return ch.Commit
 }
 
 // cell fits untrusted text into one table cell: one line, tabs gone, at

@@ -244,23 +244,7 @@ func packagesReport(r *tagstep.PackagesResult, l tagstep.NotesOptions, dryRunFla
 		}
 		tw.Flush()
 	}
-	if len(r.Changes) > 0 {
-		fmt.Fprintf(&b, "\nChanges (%d):\n", len(r.Changes))
-		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "  CHANGE\tIMPACT\tPACKAGES\tTITLE")
-		limit := l.Limit
-		if limit <= 0 {
-			limit = 50
-		}
-		for i, ch := range r.Changes {
-			if i == limit {
-				fmt.Fprintf(tw, "  …\t\t\tand %d more\n", len(r.Changes)-limit)
-				break
-			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", changeRef(ch, l), ch.Impact, cell(strings.Join(ch.Packages, ", "), 40), cell(ch.Title, 72))
-		}
-		tw.Flush()
-	}
+	changesTable(&b, r.Changes, l, "PACKAGES", func(ch tagstep.Change) string { return cell(strings.Join(ch.Packages, ", "), 40) })
 	if n := len(r.Outside); n > 0 {
 		fmt.Fprintf(&b, "\n%d changes touch no package and carry no impact:\n", n)
 		for i, ch := range r.Outside {
@@ -288,14 +272,4 @@ func packagesReport(r *tagstep.PackagesResult, l tagstep.NotesOptions, dryRunFla
 		b.WriteString("merge a change with an impact into a package (a feat or fix commit, an Impact: trailer, or an impact label), then run again.\n")
 	}
 	return b.String()
-}
-
-func changeRef(ch tagstep.Change, l tagstep.NotesOptions) string {
-	if ch.Kind == "merge-request" {
-		return l.Ref(ch.Number)
-	}
-	if len(ch.Commit) > 7 {
-		return ch.Commit[:7]
-	}
-	return ch.Commit
 }

@@ -310,16 +310,9 @@ func locateRegex(data []byte, re *regexp.Regexp) ([]loc, error) {
 
 // locateJSON finds the top-level "version" string of a JSON object.
 func locateJSON(data []byte, _ string) ([]loc, error) {
-	b := bomLen(data)
-	if !json.Valid(data[b:]) {
-		var v any
-		err := json.Unmarshal(data[b:], &v)
-		line := 0
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			line = lineAt(data, b+int(se.Offset))
-		}
-		return nil, locErr(line, ErrSyntax, "not valid JSON: %v", err)
+	b, err := checkJSON(data)
+	if err != nil {
+		return nil, err
 	}
 	s := &jsonScan{data: data, pos: b}
 	s.ws()

@@ -56,19 +56,29 @@ func (v *jvalue) describe() string {
 // parseJSONTree reads a JSON document (after a UTF-8 byte order mark, if
 // any). Its errors are locErrors.
 func parseJSONTree(data []byte) (*jvalue, error) {
-	b := bomLen(data)
-	if !json.Valid(data[b:]) {
-		var v any
-		err := json.Unmarshal(data[b:], &v)
-		line := 0
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			line = lineAt(data, b+int(se.Offset))
-		}
-		return nil, locErr(line, ErrSyntax, "not valid JSON: %v", err)
+	b, err := checkJSON(data)
+	if err != nil {
+		return nil, err
 	}
 	s := &jsonScan{data: data, pos: b}
 	return s.value(), nil
+}
+
+// checkJSON refuses a document that is not JSON, with the line of the
+// error; b is the length of its byte order mark.
+func checkJSON(data []byte) (b int, err error) {
+	b = bomLen(data)
+	if json.Valid(data[b:]) {
+		return b, nil
+	}
+	var v any
+	err = json.Unmarshal(data[b:], &v)
+	line := 0
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		line = lineAt(data, b+int(se.Offset))
+	}
+	return b, locErr(line, ErrSyntax, "not valid JSON: %v", err)
 }
 
 // value reads one value of a document json.Valid accepted.
